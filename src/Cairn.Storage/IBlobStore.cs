@@ -1,0 +1,44 @@
+namespace Cairn.Storage;
+
+/// <summary>
+/// Named, immutable blobs: the bottom layer of a repository. Every backend (local disk, S3, Azure, SFTP, REST)
+/// implements this contract, and one conformance suite checks each of them.
+/// </summary>
+/// <remarks>
+/// The contract:
+/// <list type="bullet">
+/// <item>Put is atomic: a reader sees either no blob or the whole blob, never a prefix, even if the writer dies.
+/// Putting a name that exists replaces it atomically (callers only do this with identical content).</item>
+/// <item>Read-after-write: once <see cref="PutAsync"/> returns, get, stat and list see the blob.</item>
+/// <item>A missing blob raises <see cref="BlobNotFoundException"/> from get and stat, never a generic error.
+/// Delete of a missing blob is not an error (deletes are idempotent).</item>
+/// <item>Failures raise <see cref="StorageException"/>, with <see cref="StorageException.IsTransient"/> telling
+/// whether a retry may help; a full disk raises <see cref="StorageFullException"/>.</item>
+/// <item>Cancellation is honoured before anything is modified: a cancelled put leaves no blob and no partial file.</item>
+/// <item>Listing order is unspecified.</item>
+/// </list>
+/// </remarks>
+public interface IBlobStore : IAsyncDisposable
+{
+    /// <summary>A human-readable location, e.g. "/srv/backup" or "s3:bucket/prefix", for messages.</summary>
+    string Location { get; }
+
+    /// <summary>Stores <paramref name="data"/> under <paramref name="name"/>, atomically and durably.</summary>
+    Task PutAsync(BlobName name, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads a whole blob.</summary>
+    Task<byte[]> GetAsync(BlobName name, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads <paramref name="length"/> bytes starting at <paramref name="offset"/> into <paramref name="destination"/>.
+    /// Fails with a permanent <see cref="StorageException"/> if the blob is shorter than the range.</summary>
+    Task ReadRangeAsync(BlobName name, long offset, Memory<byte> destination, CancellationToken cancellationToken = default);
+
+    /// <summary>Returns the blob's length.</summary>
+    Task<BlobInfo> StatAsync(BlobName name, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists all blobs of one kind.</summary>
+    IAsyncEnumerable<BlobInfo> ListAsync(BlobKind kind, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a blob; deleting a missing blob succeeds.</summary>
+    Task DeleteAsync(BlobName name, CancellationToken cancellationToken = default);
+}
