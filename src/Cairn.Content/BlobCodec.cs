@@ -1,0 +1,104 @@
+using System.Buffers;
+using Cairn.Content.Compression;
+using Cairn.Content.Crypto;
+using Cairn.Content.Packs;
+
+namespace Cairn.Content;
+
+/// <summary>
+/// Turns plaintext blobs into sealed pack entries and back. Holds a zstd context and scratch buffers, so it is
+/// not thread-safe: the content store keeps a pool, one per concurrent caller.
+/// </summary>
+internal sealed class BlobCodec : IDisposable
+{
+    private readonly ObjectCipher _cipher;
+    private readonly ObjectIdHasher _hasher;
+    private readonly BlobCompressor _compressor;
+    private readonly BlobDecompressor _decompressor = new();
+    private byte[] _compressed = [];
+    private byte[] _sealed = [];
+    private byte[] _check = [];
+
+    public BlobCodec(ObjectCipher cipher, ObjectIdHasher hasher, int compressionLevel)
+    {
+        _cipher = cipher;
+        _hasher = hasher;
+        _compressor = new BlobCompressor(compressionLevel);
+    }
+
+    /// <summary>
+    /// Compresses (when worthwhile) and seals one blob, then opens, decompresses and re-hashes the result, so that
+    /// nothing unreadable is ever uploaded (verify-before-upload). The returned span is valid until the next call.
+    /// </summary>
+    public ReadOnlySpan<byte> Encode(ObjectType type, in ObjectId id, ReadOnlySpan<byte> plaintext, out BlobFlags flags)
+    {
+        Grow(ref _compressed, BlobCompressor.MaxCompressedLength(plaintext.Length));
+        int compressedLength = _compressor.Compress(plaintext, _compressed);
+        flags = compressedLength >= 0 ? BlobFlags.Compressed : BlobFlags.None;
+        var payload = compressedLength >= 0 ? _compressed.AsSpan(0, compressedLength) : plaintext;
+
+        int sealedLength = ObjectCipher.SealedLength(payload.Length);
+        Grow(ref _sealed, sealedLength);
+        var sealedBlob = _sealed.AsSpan(0, sealedLength);
+        _cipher.Seal(type, id, payload, sealedBlob);
+
+        Verify(type, id, flags, sealedBlob, plaintext.Length);
+        return sealedBlob;
+    }
+
+    private void Verify(ObjectType type, in ObjectId id, BlobFlags flags, ReadOnlySpan<byte> sealedBlob, int rawLength)
+    {
+        var copy = id;
+        string Describe() => $"new {type.ToString().ToLowerInvariant()} blob {copy.ToShortString()}";
+        Grow(ref _check, Math.Max(rawLength, sealedBlob.Length));
+        var opened = _check.AsSpan(0, sealedBlob.Length - ObjectCipher.Overhead);
+        if (!_cipher.TryOpen(type, id, sealedBlob, opened))
+            throw new IntegrityException(Describe(), "it did not decrypt right after encryption (memory or CPU fault?); nothing was uploaded");
+        ReadOnlySpan<byte> raw = opened;
+        byte[]? rented = null;
+        try
+        {
+            if ((flags & BlobFlags.Compressed) != 0)
+            {
+                rented = ArrayPool<byte>.Shared.Rent(rawLength);
+                _decompressor.Decompress(opened, rented.AsSpan(0, rawLength), Describe());
+                raw = rented.AsSpan(0, rawLength);
+            }
+            if (raw.Length != rawLength || _hasher.Compute(raw) != id)
+                throw new IntegrityException(Describe(), "it did not round-trip before upload (memory or CPU fault?); nothing was uploaded");
+        }
+        finally
+        {
+            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>Opens one sealed blob into <paramref name="destination"/> (exactly its raw length).</summary>
+    public void Decode(in BlobEntry entry, ReadOnlySpan<byte> sealedBlob, Span<byte> destination, string description)
+    {
+        if (sealedBlob.Length != entry.StoredLength || destination.Length != entry.RawLength)
+            throw new IntegrityException(description, "its stored length does not match the index");
+        if (!entry.IsCompressed)
+        {
+            if (!_cipher.TryOpen(entry.Type, entry.Id, sealedBlob, destination))
+                throw new IntegrityException(description, "authentication failed (the pack was modified or corrupted)");
+            return;
+        }
+        Grow(ref _check, sealedBlob.Length);
+        var opened = _check.AsSpan(0, sealedBlob.Length - ObjectCipher.Overhead);
+        if (!_cipher.TryOpen(entry.Type, entry.Id, sealedBlob, opened))
+            throw new IntegrityException(description, "authentication failed (the pack was modified or corrupted)");
+        _decompressor.Decompress(opened, destination, description);
+    }
+
+    private static void Grow(ref byte[] buffer, int length)
+    {
+        if (buffer.Length < length) buffer = GC.AllocateUninitializedArray<byte>(Math.Max(length, 64 * 1024));
+    }
+
+    public void Dispose()
+    {
+        _compressor.Dispose();
+        _decompressor.Dispose();
+    }
+}

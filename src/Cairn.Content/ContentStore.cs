@@ -1,0 +1,307 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using Cairn.Content.Chunking;
+using Cairn.Content.Crypto;
+using Cairn.Content.Index;
+using Cairn.Content.Packs;
+using Cairn.Storage;
+
+namespace Cairn.Content;
+
+/// <summary>The result of storing one blob: its id, whether it was new, and the bytes it added to the repository.</summary>
+public readonly record struct StoredBlob(ObjectId Id, bool IsNew, long StoredLength);
+
+/// <summary>Tunables of a content store that are not part of the repository format.</summary>
+public sealed record ContentStoreOptions
+{
+    /// <summary>How many finished packs may be uploading at once (each holds one pack in memory).</summary>
+    public int MaxConcurrentUploads { get; init; } = 2;
+
+    /// <summary>Write an index file every this many new packs, so an interrupted long backup keeps most of its work.</summary>
+    public int PacksPerIndexFile { get; init; } = 128;
+}
+
+/// <summary>
+/// Layer 2: stores and loads deduplicated, compressed, encrypted blobs in packs, and keeps the index.
+/// Thread-safe for concurrent <see cref="StoreAsync(ObjectType, ObjectId, ReadOnlyMemory{byte}, CancellationToken)"/> calls.
+/// Write order: a pack is uploaded before any index names it; an index file is written before any snapshot uses it.
+/// </summary>
+public sealed class ContentStore : IAsyncDisposable
+{
+    private readonly ContentStoreOptions _options;
+    private readonly ConcurrentDictionary<ObjectId, byte> _pending = new();
+    private readonly ConcurrentBag<BlobCodec> _codecs = [];
+    private readonly Lock _packLock = new();
+    private readonly SemaphoreSlim _uploadSlots;
+    private readonly SemaphoreSlim _indexWriteLock = new(1, 1);
+    private readonly List<Task> _uploads = [];
+    private readonly List<(ObjectId, IReadOnlyList<BlobEntry>)> _unindexed = [];
+    private PackBuilder? _pack;
+    private Exception? _uploadFailure;
+    private long _blobsAdded, _rawBytesAdded, _storedBytesAdded, _packsWritten;
+
+    /// <summary>Creates a content store over an opened repository.</summary>
+    public ContentStore(IBlobStore blobs, MasterKey key, RepositoryConfig config, ContentStoreOptions? options = null)
+    {
+        Blobs = blobs;
+        Config = config;
+        Cipher = new ObjectCipher(key);
+        Hasher = new ObjectIdHasher(key);
+        Chunker = new Chunker(key.ChunkerKey, config.Chunker.ToParameters());
+        _options = options ?? new ContentStoreOptions();
+        _uploadSlots = new SemaphoreSlim(_options.MaxConcurrentUploads, _options.MaxConcurrentUploads);
+    }
+
+    /// <summary>The blob store underneath.</summary>
+    public IBlobStore Blobs { get; }
+
+    /// <summary>The repository's settings.</summary>
+    public RepositoryConfig Config { get; }
+
+    /// <summary>Seals and opens objects with the repository's key.</summary>
+    public ObjectCipher Cipher { get; }
+
+    /// <summary>Computes keyed object ids.</summary>
+    public ObjectIdHasher Hasher { get; }
+
+    /// <summary>Cuts content into chunks, with the repository's secret gear table.</summary>
+    public Chunker Chunker { get; }
+
+    /// <summary>Where every indexed blob lives.</summary>
+    public RepositoryIndex Index { get; } = new();
+
+    /// <summary>New blobs stored by this instance.</summary>
+    public long BlobsAdded => Interlocked.Read(ref _blobsAdded);
+
+    /// <summary>Plaintext bytes of the new blobs.</summary>
+    public long RawBytesAdded => Interlocked.Read(ref _rawBytesAdded);
+
+    /// <summary>Bytes the new blobs occupy in packs (compressed and sealed).</summary>
+    public long StoredBytesAdded => Interlocked.Read(ref _storedBytesAdded);
+
+    /// <summary>Packs uploaded by this instance.</summary>
+    public long PacksWritten => Interlocked.Read(ref _packsWritten);
+
+    /// <summary>Reads every index file into memory.</summary>
+    public async Task LoadIndexAsync(CancellationToken cancellationToken)
+    {
+        var names = new List<BlobName>();
+        await foreach (var info in Blobs.ListAsync(BlobKind.Index, cancellationToken).ConfigureAwait(false)) names.Add(info.Name);
+        await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (name, ct) =>
+        {
+            var payload = await LoadFileAsync(name, ObjectType.Index, ct).ConfigureAwait(false);
+            Index.Add(IndexFile.Decode(payload, name.ToString()));
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>True when the blob is stored, or is being stored by this instance.</summary>
+    public bool Contains(in ObjectId id) => Index.Contains(id) || _pending.ContainsKey(id);
+
+    /// <summary>Hashes and stores a blob, unless it is already stored.</summary>
+    public ValueTask<StoredBlob> StoreAsync(ObjectType type, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken) =>
+        StoreAsync(type, Hasher.Compute(plaintext.Span), plaintext, cancellationToken);
+
+    /// <summary>
+    /// Stores a blob whose id the caller already computed, unless it is already stored. Compression, encryption and
+    /// verification run on the calling thread, so callers get parallelism by calling from several workers.
+    /// </summary>
+    public async ValueTask<StoredBlob> StoreAsync(ObjectType type, ObjectId id, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken)
+    {
+        ThrowIfUploadFailed();
+        if (Index.Contains(id) || !_pending.TryAdd(id, 0)) return new StoredBlob(id, false, 0);
+
+        PackBuilder? full = null;
+        int storedLength;
+        if (!_codecs.TryTake(out var codec)) codec = new BlobCodec(Cipher, Hasher, Config.CompressionLevel);
+        try
+        {
+            var sealedBlob = codec.Encode(type, id, plaintext.Span, out var flags);
+            storedLength = sealedBlob.Length;
+            lock (_packLock)
+            {
+                _pack ??= new PackBuilder(Config.PackSize + Config.PackSize / 4);
+                _pack.Append(type, flags, id, sealedBlob, plaintext.Length);
+                if (_pack.Length >= Config.PackSize)
+                {
+                    full = _pack;
+                    _pack = null;
+                }
+            }
+        }
+        catch
+        {
+            _pending.TryRemove(id, out _);
+            throw;
+        }
+        finally
+        {
+            _codecs.Add(codec);
+        }
+        Interlocked.Increment(ref _blobsAdded);
+        Interlocked.Add(ref _rawBytesAdded, plaintext.Length);
+        Interlocked.Add(ref _storedBytesAdded, storedLength);
+        if (full is not null) await StartUploadAsync(full, cancellationToken).ConfigureAwait(false);
+        return new StoredBlob(id, true, storedLength);
+    }
+
+    /// <summary>Uploads the pack being filled, waits for every upload, and writes an index file for the new packs.</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        PackBuilder? last;
+        lock (_packLock)
+        {
+            last = _pack is { Count: > 0 } ? _pack : null;
+            _pack = null;
+        }
+        if (last is not null) await StartUploadAsync(last, cancellationToken).ConfigureAwait(false);
+        Task[] uploads;
+        lock (_uploads) uploads = [.. _uploads];
+        try
+        {
+            await Task.WhenAll(uploads).ConfigureAwait(false);
+        }
+        catch when (_uploadFailure is not null)
+        {
+            // The first failure is rethrown below with its own type.
+        }
+        ThrowIfUploadFailed();
+        await WriteIndexAsync(force: true, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task StartUploadAsync(PackBuilder pack, CancellationToken cancellationToken)
+    {
+        await _uploadSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var upload = Task.Run(async () =>
+        {
+            try
+            {
+                var (packId, bytes) = pack.Finish(Cipher);
+                await Blobs.PutAsync(new BlobName(BlobKind.Pack, packId.ToString()), bytes, cancellationToken).ConfigureAwait(false);
+                Interlocked.Increment(ref _packsWritten);
+                var entries = pack.Entries;
+                Index.AddPack(packId, entries);
+                foreach (var e in entries) _pending.TryRemove(e.Id, out _);
+                bool due;
+                lock (_unindexed)
+                {
+                    _unindexed.Add((packId, entries));
+                    due = _unindexed.Count >= _options.PacksPerIndexFile;
+                }
+                if (due) await WriteIndexAsync(force: false, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                Interlocked.CompareExchange(ref _uploadFailure, e, null);
+                throw;
+            }
+            finally
+            {
+                _uploadSlots.Release();
+            }
+        }, CancellationToken.None);
+        lock (_uploads)
+        {
+            _uploads.RemoveAll(t => t.IsCompletedSuccessfully);
+            _uploads.Add(upload);
+        }
+    }
+
+    private async Task WriteIndexAsync(bool force, CancellationToken cancellationToken)
+    {
+        await _indexWriteLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var file = new IndexFile();
+            lock (_unindexed)
+            {
+                if (_unindexed.Count == 0 || (!force && _unindexed.Count < _options.PacksPerIndexFile)) return;
+                file.Packs.AddRange(_unindexed);
+                _unindexed.Clear();
+            }
+            await SaveFileAsync(BlobKind.Index, ObjectType.Index, file.Encode(), compress: true, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _indexWriteLock.Release();
+        }
+    }
+
+    private void ThrowIfUploadFailed()
+    {
+        if (_uploadFailure is { } failure) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+    }
+
+    /// <summary>Loads one blob's plaintext.</summary>
+    public async Task<byte[]> LoadAsync(ObjectType type, ObjectId id, CancellationToken cancellationToken)
+    {
+        if (!Index.TryGet(id, out var location) || location.Entry.Type != type)
+            throw new IntegrityException($"{type.ToString().ToLowerInvariant()} blob {id}", "it is not in any pack of the index (data is missing from the repository)");
+        var entry = location.Entry;
+        var sealedBlob = ArrayPool<byte>.Shared.Rent((int)entry.StoredLength);
+        try
+        {
+            await Blobs.ReadRangeAsync(new BlobName(BlobKind.Pack, location.PackId.ToString()), entry.Offset,
+                sealedBlob.AsMemory(0, (int)entry.StoredLength), cancellationToken).ConfigureAwait(false);
+            var plaintext = GC.AllocateUninitializedArray<byte>((int)entry.RawLength);
+            Decode(location, sealedBlob.AsSpan(0, (int)entry.StoredLength), plaintext);
+            return plaintext;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(sealedBlob);
+        }
+    }
+
+    /// <summary>Opens one sealed blob read from its pack into <paramref name="destination"/> (exactly its raw length).</summary>
+    public void Decode(in BlobLocation location, ReadOnlySpan<byte> sealedBlob, Span<byte> destination)
+    {
+        if (!_codecs.TryTake(out var codec)) codec = new BlobCodec(Cipher, Hasher, Config.CompressionLevel);
+        try
+        {
+            codec.Decode(location.Entry, sealedBlob, destination, Describe(location));
+        }
+        finally
+        {
+            _codecs.Add(codec);
+        }
+    }
+
+    /// <summary>How a blob is named in error messages: its pack and id, which is what check and repair need.</summary>
+    public static string Describe(in BlobLocation location) =>
+        $"{location.Entry.Type.ToString().ToLowerInvariant()} blob {location.Entry.Id.ToShortString()} in pack {location.PackId.ToShortString()}";
+
+    /// <summary>Seals a whole-file object (index, snapshot) and stores it under its id.</summary>
+    public async Task<ObjectId> SaveFileAsync(BlobKind kind, ObjectType type, byte[] payload, bool compress, CancellationToken cancellationToken)
+    {
+        var (id, bytes) = SealedFile.Encode(Cipher, Hasher, type, payload, compress);
+        await Blobs.PutAsync(new BlobName(kind, id.ToString()), bytes, cancellationToken).ConfigureAwait(false);
+        return id;
+    }
+
+    /// <summary>Loads and opens a whole-file object, checking that it matches its name.</summary>
+    public async Task<byte[]> LoadFileAsync(BlobName name, ObjectType type, CancellationToken cancellationToken)
+    {
+        if (!ObjectId.TryParse(name.Name, out var id))
+            throw new IntegrityException(name.ToString(), "its name is not a 64-digit hex id");
+        var bytes = await Blobs.GetAsync(name, cancellationToken).ConfigureAwait(false);
+        return SealedFile.Decode(Cipher, Hasher, type, id, bytes, name.ToString());
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        Task[] uploads;
+        lock (_uploads) uploads = [.. _uploads];
+        try
+        {
+            await Task.WhenAll(uploads).ConfigureAwait(false);
+        }
+        catch (Exception) when (_uploadFailure is not null)
+        {
+            // Already reported to whoever flushed; disposal must not throw.
+        }
+        while (_codecs.TryTake(out var codec)) codec.Dispose();
+        _uploadSlots.Dispose();
+        _indexWriteLock.Dispose();
+    }
+}

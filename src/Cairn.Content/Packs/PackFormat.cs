@@ -1,0 +1,85 @@
+using System.Buffers.Binary;
+using Cairn.Content.Crypto;
+
+namespace Cairn.Content.Packs;
+
+/// <summary>
+/// Encodes and decodes pack headers. A pack is: sealed blobs back to back, then the sealed header, then the
+/// header's sealed length as a little-endian u32. The header lists every blob, so the index can be rebuilt from packs alone.
+/// </summary>
+public static class PackFormat
+{
+    /// <summary>Version byte at the start of the header plaintext.</summary>
+    public const byte Version = 1;
+
+    /// <summary>Bytes per header entry: type, flags, stored length, raw length, id.</summary>
+    public const int EntryLength = 1 + 1 + 4 + 4 + ObjectId.Length;
+
+    /// <summary>Bytes before the entries: version and count.</summary>
+    public const int HeaderPrefixLength = 1 + 4;
+
+    /// <summary>Length of the trailing header-length field.</summary>
+    public const int TrailerLength = 4;
+
+    /// <summary>Serialises the header plaintext for the given blobs, in pack order.</summary>
+    public static byte[] EncodeHeader(IReadOnlyList<BlobEntry> entries)
+    {
+        var header = new byte[HeaderPrefixLength + entries.Count * EntryLength];
+        header[0] = Version;
+        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(1), (uint)entries.Count);
+        var span = header.AsSpan(HeaderPrefixLength);
+        foreach (var e in entries)
+        {
+            span[0] = (byte)e.Type;
+            span[1] = (byte)e.Flags;
+            BinaryPrimitives.WriteUInt32LittleEndian(span[2..], e.StoredLength);
+            BinaryPrimitives.WriteUInt32LittleEndian(span[6..], e.RawLength);
+            e.Id.WriteTo(span[10..]);
+            span = span[EntryLength..];
+        }
+        return header;
+    }
+
+    /// <summary>Parses header plaintext, computing each blob's offset from the lengths before it.</summary>
+    public static List<BlobEntry> DecodeHeader(ReadOnlySpan<byte> header, long packLength, string packDescription)
+    {
+        if (header.Length < HeaderPrefixLength || header[0] != Version)
+            throw new IntegrityException(packDescription, header.Length == 0 ? "empty header" : $"unknown pack header version {header[0]}");
+        uint count = BinaryPrimitives.ReadUInt32LittleEndian(header[1..]);
+        if ((long)count * EntryLength != header.Length - HeaderPrefixLength)
+            throw new IntegrityException(packDescription, "header length does not match its entry count");
+        var entries = new List<BlobEntry>((int)count);
+        long offset = 0;
+        var span = header[HeaderPrefixLength..];
+        for (int i = 0; i < count; i++)
+        {
+            var type = (ObjectType)span[0];
+            var flags = (BlobFlags)span[1];
+            uint stored = BinaryPrimitives.ReadUInt32LittleEndian(span[2..]);
+            uint raw = BinaryPrimitives.ReadUInt32LittleEndian(span[6..]);
+            var id = new ObjectId(span.Slice(10, ObjectId.Length));
+            if (stored < ObjectCipher.Overhead || offset + stored > packLength)
+                throw new IntegrityException(packDescription, $"header entry {i} points outside the pack");
+            entries.Add(new BlobEntry(type, flags, id, (uint)offset, stored, raw));
+            offset += stored;
+            span = span[EntryLength..];
+        }
+        return entries;
+    }
+
+    /// <summary>Reads and opens the header of a whole pack held in memory.</summary>
+    public static List<BlobEntry> ReadHeader(ReadOnlySpan<byte> pack, ObjectCipher cipher, string packDescription)
+    {
+        if (pack.Length < TrailerLength + ObjectCipher.Overhead)
+            throw new IntegrityException(packDescription, $"too short to be a pack ({pack.Length} bytes)");
+        int sealedLength = checked((int)BinaryPrimitives.ReadUInt32LittleEndian(pack[^TrailerLength..]));
+        long headerStart = (long)pack.Length - TrailerLength - sealedLength;
+        if (sealedLength < ObjectCipher.Overhead || headerStart < 0)
+            throw new IntegrityException(packDescription, "header length field is out of range");
+        var sealedHeader = pack.Slice((int)headerStart, sealedLength);
+        var plain = new byte[sealedLength - ObjectCipher.Overhead];
+        if (!cipher.TryOpen(ObjectType.PackHeader, ObjectId.Zero, sealedHeader, plain))
+            throw new IntegrityException(packDescription, "header failed authentication");
+        return DecodeHeader(plain, headerStart, packDescription);
+    }
+}
