@@ -1,0 +1,173 @@
+using System.Collections.Concurrent;
+using Cairn.Content;
+using Cairn.Content.Crypto;
+using Cairn.Snapshots.Trees;
+using Cairn.Storage;
+
+namespace Cairn.Snapshots;
+
+/// <summary>Settings chosen when a repository is created.</summary>
+public sealed record RepositoryInitOptions
+{
+    /// <summary>Key derivation cost for the first password; null calibrates to about half a second on this machine.</summary>
+    public KdfParameters? Kdf { get; init; }
+
+    /// <summary>zstd level for blobs.</summary>
+    public int CompressionLevel { get; init; } = 3;
+}
+
+/// <summary>
+/// Layer 3: an opened repository. Reads and writes trees and snapshots on top of the content store.
+/// </summary>
+public sealed class Repository : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<ObjectId, Tree> _treeCache = new();
+
+    private Repository(IBlobStore blobs, MasterKey masterKey, string keyId, RepositoryConfig config, ContentStoreOptions? options)
+    {
+        Blobs = blobs;
+        MasterKey = masterKey;
+        KeyId = keyId;
+        Config = config;
+        Content = new ContentStore(blobs, masterKey, config, options);
+    }
+
+    /// <summary>The blob store underneath.</summary>
+    public IBlobStore Blobs { get; }
+
+    /// <summary>The unlocked master key.</summary>
+    public MasterKey MasterKey { get; }
+
+    /// <summary>Id of the key file that the password opened.</summary>
+    public string KeyId { get; }
+
+    /// <summary>The repository's settings.</summary>
+    public RepositoryConfig Config { get; }
+
+    /// <summary>Blob storage with dedup, compression and encryption.</summary>
+    public ContentStore Content { get; }
+
+    /// <summary>True if the store holds a config file (so it is, or claims to be, a repository).</summary>
+    public static async Task<bool> ExistsAsync(IBlobStore blobs, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await blobs.StatAsync(BlobName.Config, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (BlobNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Creates a repository: a fresh master key wrapped by <paramref name="password"/>, then the config.</summary>
+    public static async Task<Repository> InitAsync(IBlobStore blobs, ReadOnlyMemory<byte> password, RepositoryInitOptions options,
+        TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (await ExistsAsync(blobs, cancellationToken).ConfigureAwait(false))
+            throw new CairnException($"a repository already exists at {blobs.Location}", ExitCode.Usage);
+        var master = MasterKey.Generate();
+        var now = time.GetUtcNow();
+        var config = RepositoryConfig.CreateNew(now) with { CompressionLevel = options.CompressionLevel };
+        var kdf = options.Kdf ?? KdfParameters.Calibrate(TimeSpan.FromMilliseconds(500));
+        // The key file goes first: a config without a key would be a repository nobody can open.
+        var keyId = await RepositoryKeys.AddAsync(blobs, master, password, kdf, now, cancellationToken).ConfigureAwait(false);
+        await blobs.PutAsync(BlobName.Config, config.Encode(new ObjectCipher(master)), cancellationToken).ConfigureAwait(false);
+        return new Repository(blobs, master, keyId, config, null);
+    }
+
+    /// <summary>Opens a repository with a password and loads its index.</summary>
+    public static async Task<Repository> OpenAsync(IBlobStore blobs, ReadOnlyMemory<byte> password, CancellationToken cancellationToken,
+        ContentStoreOptions? options = null)
+    {
+        byte[] configBytes;
+        try
+        {
+            configBytes = await blobs.GetAsync(BlobName.Config, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BlobNotFoundException e)
+        {
+            throw new CairnException($"there is no repository at {blobs.Location}: create one with 'cairn init', or check -r/CAIRN_REPOSITORY",
+                ExitCode.RepositoryNotFound, e);
+        }
+        RepositoryConfig.ReadVersion(configBytes, blobs.Location);
+        var (master, keyId) = await RepositoryKeys.UnlockAsync(blobs, password, cancellationToken).ConfigureAwait(false);
+        var config = RepositoryConfig.Decode(configBytes, new ObjectCipher(master), blobs.Location);
+        var repository = new Repository(blobs, master, keyId, config, options);
+        await repository.Content.LoadIndexAsync(cancellationToken).ConfigureAwait(false);
+        return repository;
+    }
+
+    /// <summary>Loads a tree (cached: trees are immutable and shared between snapshots).</summary>
+    public async Task<Tree> LoadTreeAsync(ObjectId id, CancellationToken cancellationToken)
+    {
+        if (_treeCache.TryGetValue(id, out var cached)) return cached;
+        var bytes = await Content.LoadAsync(ObjectType.Tree, id, cancellationToken).ConfigureAwait(false);
+        var tree = TreeCodec.Decode(bytes, $"tree {id.ToShortString()}");
+        if (_treeCache.Count < 100_000) _treeCache.TryAdd(id, tree);
+        return tree;
+    }
+
+    /// <summary>Stores a tree unless an identical one exists.</summary>
+    public ValueTask<StoredBlob> SaveTreeAsync(Tree tree, CancellationToken cancellationToken) =>
+        Content.StoreAsync(ObjectType.Tree, TreeCodec.Encode(tree), cancellationToken);
+
+    /// <summary>Writes a snapshot. Call only after <see cref="ContentStore.FlushAsync"/>: the data it names must be indexed first.</summary>
+    public async Task<Snapshot> SaveSnapshotAsync(Snapshot snapshot, CancellationToken cancellationToken)
+    {
+        var id = await Content.SaveFileAsync(BlobKind.Snapshot, ObjectType.Snapshot, snapshot.ToJson(), compress: false, cancellationToken).ConfigureAwait(false);
+        return snapshot with { Id = id };
+    }
+
+    /// <summary>Loads one snapshot by full id.</summary>
+    public async Task<Snapshot> LoadSnapshotAsync(ObjectId id, CancellationToken cancellationToken)
+    {
+        var name = new BlobName(BlobKind.Snapshot, id.ToString());
+        var json = await Content.LoadFileAsync(name, ObjectType.Snapshot, cancellationToken).ConfigureAwait(false);
+        return Snapshot.FromJson(json, id, $"snapshot {id.ToShortString()}");
+    }
+
+    /// <summary>Loads every snapshot that passes the filter, oldest first.</summary>
+    public async Task<List<Snapshot>> ListSnapshotsAsync(SnapshotFilter filter, CancellationToken cancellationToken)
+    {
+        var ids = new List<ObjectId>();
+        await foreach (var info in Blobs.ListAsync(BlobKind.Snapshot, cancellationToken).ConfigureAwait(false))
+            if (ObjectId.TryParse(info.Name.Name, out var id)) ids.Add(id);
+        var snapshots = new ConcurrentBag<Snapshot>();
+        await Parallel.ForEachAsync(ids, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (id, ct) =>
+        {
+            var s = await LoadSnapshotAsync(id, ct).ConfigureAwait(false);
+            if (filter.Matches(s)) snapshots.Add(s);
+        }).ConfigureAwait(false);
+        return [.. snapshots.OrderBy(s => s.Time).ThenBy(s => s.Id)];
+    }
+
+    /// <summary>
+    /// Finds one snapshot by "latest" (newest that passes the filter) or by a unique prefix of its id.
+    /// </summary>
+    public async Task<Snapshot> FindSnapshotAsync(string reference, SnapshotFilter filter, CancellationToken cancellationToken)
+    {
+        if (reference == "latest")
+        {
+            var all = await ListSnapshotsAsync(filter, cancellationToken).ConfigureAwait(false);
+            return all.Count > 0 ? all[^1]
+                : throw new CairnException("there is no snapshot" + (filter == SnapshotFilter.All ? "" : " matching the given filters") + " in the repository", ExitCode.NotFound);
+        }
+        var prefix = reference.ToLowerInvariant();
+        if (prefix.Length == 0 || !prefix.All(char.IsAsciiHexDigitLower))
+            throw new CairnException($"'{reference}' is not a snapshot id: use 'latest' or a hex id prefix from 'cairn snapshots'", ExitCode.Usage);
+        var matches = new List<ObjectId>();
+        await foreach (var info in Blobs.ListAsync(BlobKind.Snapshot, cancellationToken).ConfigureAwait(false))
+            if (info.Name.Name.StartsWith(prefix, StringComparison.Ordinal) && ObjectId.TryParse(info.Name.Name, out var id)) matches.Add(id);
+        return matches.Count switch
+        {
+            1 => await LoadSnapshotAsync(matches[0], cancellationToken).ConfigureAwait(false),
+            0 => throw new CairnException($"no snapshot has an id starting with '{reference}'", ExitCode.NotFound),
+            _ => throw new CairnException($"'{reference}' matches {matches.Count} snapshots: give more digits", ExitCode.Usage),
+        };
+    }
+
+    /// <inheritdoc/>
+    public ValueTask DisposeAsync() => Content.DisposeAsync();
+}
