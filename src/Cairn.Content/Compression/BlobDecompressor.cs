@@ -1,0 +1,41 @@
+using ZstdSharp;
+
+namespace Cairn.Content.Compression;
+
+/// <summary>Decompresses zstd blobs to an exactly known length. One instance per worker: not thread-safe.</summary>
+public sealed class BlobDecompressor : IDisposable
+{
+    private readonly Decompressor _decompressor = new();
+    private bool _disposed;
+
+    /// <summary>
+    /// Decompresses <paramref name="input"/> into all of <paramref name="destination"/>, whose length is the expected
+    /// uncompressed length; throws <see cref="IntegrityException"/> naming the object if the data is malformed or
+    /// decompresses to any other length.
+    /// </summary>
+    public void Decompress(ReadOnlySpan<byte> input, Span<byte> destination, string objectDescription)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        int written;
+        try
+        {
+            // A destination of exactly the expected length makes zstd itself reject longer output.
+            if (!_decompressor.TryUnwrap(input, destination, out written))
+                throw new IntegrityException(objectDescription, $"it decompresses to more than the expected {destination.Length} bytes");
+        }
+        catch (ZstdException e)
+        {
+            throw new IntegrityException(objectDescription, $"zstd data is malformed ({e.Message})", e);
+        }
+        if (written != destination.Length)
+            throw new IntegrityException(objectDescription, $"it decompresses to {written} bytes, not the expected {destination.Length}");
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _decompressor.Dispose();
+    }
+}
