@@ -17,7 +17,7 @@ public sealed class Archiver
     private readonly Repository _repository;
     private readonly BackupOptions _options;
     private readonly TimeProvider _time;
-    private readonly ExcludeMatcher _excludes;
+    private readonly PathMatcher _excludes;
     private readonly ConcurrentBag<SnapshotWarning> _warnings = [];
     private readonly ConcurrentDictionary<(ulong Device, ulong Inode), Task<FileContent?>> _hardlinks = new();
     private Channel<FileJob>? _queue;
@@ -28,7 +28,7 @@ public sealed class Archiver
         _repository = repository;
         _options = options;
         _time = time;
-        _excludes = new ExcludeMatcher(options.Excludes);
+        _excludes = new PathMatcher(options.Excludes);
     }
 
     /// <summary>Live counters for progress displays.</summary>
@@ -314,7 +314,7 @@ public sealed class Archiver
                 foreach (var childName in names)
                 {
                     var childPath = PathBytes.Join(path, childName);
-                    if (!_excludes.IsEmpty && _excludes.IsExcluded(PathBytes.ToDisplay(childPath), PathBytes.ToDisplay(childName))) continue;
+                    if (!_excludes.IsEmpty && _excludes.IsMatch(PathBytes.ToDisplay(childPath), PathBytes.ToDisplay(childName))) continue;
                     var entry = await ArchiveEntryAsync(sub!, childName, childPath, previousTree?.Find(childName), rootDevice, cancellationToken).ConfigureAwait(false);
                     if (entry is not null) pending.Add(entry);
                 }

@@ -1,21 +1,21 @@
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace Cairn.Archiving.Backup;
+namespace Cairn.Archiving;
 
 /// <summary>
-/// restic-style exclude patterns. A pattern without '/' matches any single path component ("*.tmp", "node_modules");
+/// restic-style include/exclude patterns. A pattern without '/' matches any single path component ("*.tmp", "node_modules");
 /// a pattern starting with '/' matches from the root ("/var/cache/*"); any other pattern matches a tail of the path at
 /// a component boundary ("build/*.o"). '*' stays within a component, '**' crosses components, '?' and '[...]' as in globs.
-/// A match excludes the entry and everything below it.
+/// Callers treat a match as covering the entry and everything below it.
 /// </summary>
-public sealed class ExcludeMatcher
+public sealed class PathMatcher
 {
     private readonly Regex? _anyComponent;
     private readonly Regex? _path;
 
     /// <summary>Compiles the patterns; empty lines and lines starting with '#' are ignored.</summary>
-    public ExcludeMatcher(IEnumerable<string> patterns)
+    public PathMatcher(IEnumerable<string> patterns)
     {
         var component = new List<string>();
         var path = new List<string>();
@@ -35,8 +35,8 @@ public sealed class ExcludeMatcher
     /// <summary>True when there are no patterns, so callers can skip building display paths.</summary>
     public bool IsEmpty => _anyComponent is null && _path is null;
 
-    /// <summary>True if the entry <paramref name="name"/> at absolute <paramref name="fullPath"/> is excluded.</summary>
-    public bool IsExcluded(string fullPath, string name) =>
+    /// <summary>True if the entry <paramref name="name"/> at absolute <paramref name="fullPath"/> matches a pattern.</summary>
+    public bool IsMatch(string fullPath, string name) =>
         (_anyComponent?.IsMatch(name) ?? false) || (_path?.IsMatch(fullPath) ?? false);
 
     private static string GlobToRegex(string glob)
