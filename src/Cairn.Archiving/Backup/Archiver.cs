@@ -216,7 +216,7 @@ public sealed class Archiver
     {
         if (!_options.Force && previous is { Kind: NodeKind.File, Content: { } chunks } && (previous.Flags & NodeFlags.ChangedDuringBackup) == 0
             && previous.Size == st.Size && previous.ModifyTimeNs == st.ModifyTimeNs && previous.ChangeTimeNs == st.ChangeTimeNs
-            && previous.Inode == st.Inode && chunks.TrueForAll(_repository.Content.Contains))
+            && previous.Inode == st.Inode && chunks.TrueForAll(id => _repository.Content.Contains(id)))
         {
             node.Content = chunks;
             node.Extents = previous.Extents;

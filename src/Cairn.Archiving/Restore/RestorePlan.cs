@@ -1,0 +1,64 @@
+using Cairn.Content.Index;
+using Cairn.Platform;
+using Cairn.Snapshots.Trees;
+
+namespace Cairn.Archiving.Restore;
+
+/// <summary>
+/// A directory of the restore target that is created only when the first entry below it is kept, so filtered
+/// restores leave no empty directories behind. Holds an open handle only while the tree walk is inside it.
+/// </summary>
+internal sealed class LazyDirectory(LazyDirectory? parent, byte[] name, byte[] path, Node? node)
+{
+    private DirectoryHandle? _handle;
+
+    public LazyDirectory? Parent { get; } = parent;
+    public byte[] Name { get; } = name;
+    public byte[] Path { get; } = path;
+
+    /// <summary>The snapshot entry for this directory; null for the restore target itself.</summary>
+    public Node? Node { get; } = node;
+
+    public bool Created { get; private set; }
+
+    /// <summary>Entries created directly in this directory, in creation order (subdirectories included).</summary>
+    public List<PlannedEntry> Children { get; } = [];
+
+    public DirectoryHandle Handle()
+    {
+        if (_handle is not null) return _handle;
+        if (Parent is null)
+        {
+            _handle = DirectoryHandle.Open(Path);
+        }
+        else
+        {
+            var parentHandle = Parent.Handle();
+            // Owner-only until metadata is applied at the end, so nobody reads half-restored data.
+            parentHandle.CreateDirectory(Name, 0x1C0, ignoreExisting: true);
+            if (!Created && Node is not null) Parent.Children.Add(new PlannedEntry(this, Parent, Name, Path, Node));
+            _handle = parentHandle.OpenDirectory(Name);
+        }
+        Created = true;
+        return _handle;
+    }
+
+    public void Close()
+    {
+        _handle?.Dispose();
+        _handle = null;
+    }
+}
+
+/// <summary>One created entry: where it is and the snapshot node whose metadata it gets.</summary>
+internal sealed record PlannedEntry(LazyDirectory? AsDirectory, LazyDirectory Parent, byte[] Name, byte[] Path, Node Node);
+
+/// <summary>A regular file whose content the restore writes, with each chunk's location.</summary>
+internal sealed class PlannedFile(PlannedEntry entry, string display)
+{
+    public PlannedEntry Entry { get; } = entry;
+    public string Display { get; } = display;
+    public List<BlobLocation> Chunks { get; } = [];
+    public int Remaining;
+    public bool Failed;
+}
