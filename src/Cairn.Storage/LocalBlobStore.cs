@@ -141,24 +141,7 @@ public sealed class LocalBlobStore : IBlobStore
             folder = Path.GetDirectoryName(folder)!;
         }
 
-        var options = new EnumerationOptions
-        {
-            RecurseSubdirectories = kind == BlobKind.Pack,
-            MaxRecursionDepth = 1,
-            IgnoreInaccessible = false,
-            AttributesToSkip = 0,
-            ReturnSpecialDirectories = false,
-        };
-        var entries = new FileSystemEnumerable<BlobInfo>(
-            folder,
-            (ref FileSystemEntry entry) => new BlobInfo(new BlobName(kind, entry.FileName.ToString()), entry.Length),
-            options)
-        {
-            ShouldIncludePredicate = (ref FileSystemEntry entry) => !entry.IsDirectory && !entry.FileName.StartsWith(TempPrefix, StringComparison.Ordinal)
-                && (kind != BlobKind.Pack || entry.Directory.Length > folder.Length),
-        };
-
-        using var enumerator = OpenListing(entries, kind, folder);
+        using var enumerator = OpenListing(kind, folder);
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -269,10 +252,28 @@ public sealed class LocalBlobStore : IBlobStore
         }
     }
 
-    private IEnumerator<BlobInfo>? OpenListing(FileSystemEnumerable<BlobInfo> entries, BlobKind kind, string folder)
+    // Null when the folder does not exist. The enumerable opens the folder as soon as it is constructed.
+    private IEnumerator<BlobInfo>? OpenListing(BlobKind kind, string folder)
     {
+        var options = new EnumerationOptions
+        {
+            RecurseSubdirectories = kind == BlobKind.Pack,
+            MaxRecursionDepth = 1,
+            IgnoreInaccessible = false,
+            AttributesToSkip = 0,
+        };
         try
         {
+            var entries = new FileSystemEnumerable<BlobInfo>(
+                folder,
+                (ref FileSystemEntry entry) => new BlobInfo(new BlobName(kind, entry.FileName.ToString()), entry.Length),
+                options)
+            {
+                // Packs sit in data/xx/, so a file directly in data/ is not one; temp files are puts in progress.
+                ShouldIncludePredicate = (ref FileSystemEntry entry) => !entry.IsDirectory
+                    && !entry.FileName.StartsWith(TempPrefix, StringComparison.Ordinal)
+                    && (kind != BlobKind.Pack || entry.Directory.Length > folder.Length),
+            };
             return entries.GetEnumerator();
         }
         catch (DirectoryNotFoundException)
