@@ -10,12 +10,14 @@ namespace Cairn.Storage;
 /// <item>Put is atomic: a reader sees either no blob or the whole blob, never a prefix, even if the writer dies.
 /// Putting a name that exists replaces it atomically (callers only do this with identical content).</item>
 /// <item>Read-after-write: once <see cref="PutAsync"/> returns, get, stat and list see the blob.</item>
-/// <item>A missing blob raises <see cref="BlobNotFoundException"/> from get and stat, never a generic error.
+/// <item>A missing blob raises <see cref="BlobNotFoundException"/> from get, read-range and stat, never a generic error.
 /// Delete of a missing blob is not an error (deletes are idempotent).</item>
 /// <item>Failures raise <see cref="StorageException"/>, with <see cref="StorageException.IsTransient"/> telling
 /// whether a retry may help; a full disk raises <see cref="StorageFullException"/>.</item>
 /// <item>Cancellation is honoured before anything is modified: a cancelled put leaves no blob and no partial file.</item>
 /// <item>Listing order is unspecified.</item>
+/// <item>Names are ASCII letters and digits (the config blob is "config"); any other name raises
+/// <see cref="ArgumentException"/>, because stores turn names into paths and keys.</item>
 /// </list>
 /// </remarks>
 public interface IBlobStore : IAsyncDisposable
