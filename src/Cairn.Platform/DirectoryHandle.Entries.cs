@@ -40,17 +40,8 @@ public sealed partial class DirectoryHandle
     /// <summary>Creates a subdirectory; with ignoreExisting, an existing directory (not a symlink to one) is accepted as is.</summary>
     public unsafe void CreateDirectory(ReadOnlySpan<byte> name, uint mode, bool ignoreExisting)
     {
-        int r;
-        using (var cName = new CString(name, stackalloc byte[CString.StackSize]))
-        {
-            fixed (byte* p = cName)
-            {
-                while (Sys.Interrupted(r = LibC.mkdirat(_fd, p, mode & 0xFFFu)))
-                {
-                }
-            }
-        }
-        if (r < 0 && !(ignoreExisting && LibC.LastErrno == Errno.EEXIST && Stat(name).Kind == FileKind.Directory))
+        if (TryCall(name, mode & 0xFFFu, &MakeDirectory) < 0
+            && !(ignoreExisting && LibC.LastErrno == Errno.EEXIST && Stat(name).Kind == FileKind.Directory))
         {
             throw Sys.Error("create directory", _path, name);
         }
@@ -59,19 +50,7 @@ public sealed partial class DirectoryHandle
     /// <summary>Creates a symlink with the given target bytes (not checked or resolved).</summary>
     public unsafe void CreateSymlink(ReadOnlySpan<byte> name, ReadOnlySpan<byte> target)
     {
-        int r;
-        using (var cName = new CString(name, stackalloc byte[CString.StackSize]))
-        using (var cTarget = new CString(target, stackalloc byte[CString.StackSize]))
-        {
-            fixed (byte* pName = cName)
-            fixed (byte* pTarget = cTarget)
-            {
-                while (Sys.Interrupted(r = LibC.symlinkat(pTarget, _fd, pName)))
-                {
-                }
-            }
-        }
-        if (r < 0)
+        if (TryCall(name, target, 0, &Symlink) < 0)
         {
             throw Sys.Error("create symlink", _path, name, "to " + PathBytes.ToDisplay(target));
         }
@@ -81,19 +60,7 @@ public sealed partial class DirectoryHandle
     public unsafe void CreateHardLink(ReadOnlySpan<byte> name, DirectoryHandle existingDirectory, ReadOnlySpan<byte> existingName)
     {
         ArgumentNullException.ThrowIfNull(existingDirectory);
-        int r;
-        using (var cName = new CString(name, stackalloc byte[CString.StackSize]))
-        using (var cExisting = new CString(existingName, stackalloc byte[CString.StackSize]))
-        {
-            fixed (byte* pName = cName)
-            fixed (byte* pExisting = cExisting)
-            {
-                while (Sys.Interrupted(r = LibC.linkat(existingDirectory._fd, pExisting, _fd, pName, 0)))
-                {
-                }
-            }
-        }
-        if (r < 0)
+        if (TryCall(name, existingName, existingDirectory._fd, &Link) < 0)
         {
             throw Sys.Error("create hard link", _path, name,
                 "to " + PathBytes.ToDisplay(PathBytes.Join(existingDirectory._path, existingName)));
@@ -117,19 +84,7 @@ public sealed partial class DirectoryHandle
     public unsafe void Rename(ReadOnlySpan<byte> name, DirectoryHandle newDirectory, ReadOnlySpan<byte> newName)
     {
         ArgumentNullException.ThrowIfNull(newDirectory);
-        int r;
-        using (var cName = new CString(name, stackalloc byte[CString.StackSize]))
-        using (var cNew = new CString(newName, stackalloc byte[CString.StackSize]))
-        {
-            fixed (byte* pName = cName)
-            fixed (byte* pNew = cNew)
-            {
-                while (Sys.Interrupted(r = LibC.renameat(_fd, pName, newDirectory._fd, pNew)))
-                {
-                }
-            }
-        }
-        if (r < 0)
+        if (TryCall(name, newName, newDirectory._fd, &RenameAt) < 0)
         {
             throw Sys.Error("rename", _path, name, "to " + PathBytes.ToDisplay(PathBytes.Join(newDirectory._path, newName)));
         }
@@ -159,39 +114,22 @@ public sealed partial class DirectoryHandle
         DeleteDirectory(name);
     }
 
-    private unsafe void Unlink(ReadOnlySpan<byte> name, int flags, string operation)
-    {
-        int r;
-        using (var cName = new CString(name, stackalloc byte[CString.StackSize]))
-        {
-            fixed (byte* p = cName)
-            {
-                while (Sys.Interrupted(r = LibC.unlinkat(_fd, p, flags)))
-                {
-                }
-            }
-        }
-        if (r < 0)
-        {
-            throw Sys.Error(operation, _path, name);
-        }
-    }
+    private unsafe void Unlink(ReadOnlySpan<byte> name, int flags, string operation) => Call(name, flags, &UnlinkAt, operation);
 
-    private unsafe void MakeNode(ReadOnlySpan<byte> name, uint mode, ulong rdev, string operation)
-    {
-        int r;
-        using (var cName = new CString(name, stackalloc byte[CString.StackSize]))
-        {
-            fixed (byte* p = cName)
-            {
-                while (Sys.Interrupted(r = LibC.mknodat(_fd, p, mode, rdev)))
-                {
-                }
-            }
-        }
-        if (r < 0)
-        {
-            throw Sys.Error(operation, _path, name);
-        }
-    }
+    private unsafe void MakeNode(ReadOnlySpan<byte> name, uint mode, ulong rdev, string operation) =>
+        Call(name, (mode, rdev), &MakeNodeAt, operation);
+
+    private static unsafe int MakeDirectory(SafeFd fd, byte* name, uint mode) => LibC.mkdirat(fd, name, mode);
+
+    private static unsafe int Symlink(SafeFd fd, byte* name, byte* target, int none) => LibC.symlinkat(target, fd, name);
+
+    private static unsafe int Link(SafeFd fd, byte* name, byte* existingName, SafeFd existingDirectory) =>
+        LibC.linkat(existingDirectory, existingName, fd, name, 0);
+
+    private static unsafe int RenameAt(SafeFd fd, byte* name, byte* newName, SafeFd newDirectory) =>
+        LibC.renameat(fd, name, newDirectory, newName);
+
+    private static unsafe int UnlinkAt(SafeFd fd, byte* name, int flags) => LibC.unlinkat(fd, name, flags);
+
+    private static unsafe int MakeNodeAt(SafeFd fd, byte* name, (uint Mode, ulong Rdev) s) => LibC.mknodat(fd, name, s.Mode, s.Rdev);
 }

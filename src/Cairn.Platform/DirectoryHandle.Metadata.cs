@@ -4,67 +4,17 @@ namespace Cairn.Platform;
 public sealed partial class DirectoryHandle
 {
     /// <summary>Changes the owner of an entry, not following symlinks. Note chown clears setuid/setgid: call SetMode after.</summary>
-    public unsafe void SetOwner(ReadOnlySpan<byte> name, uint uid, uint gid)
-    {
-        int r;
-        using (var cName = new CString(name, stackalloc byte[CString.StackSize]))
-        {
-            fixed (byte* p = cName)
-            {
-                while (Sys.Interrupted(r = LibC.fchownat(_fd, p, uid, gid, LibC.AT_SYMLINK_NOFOLLOW)))
-                {
-                }
-            }
-        }
-        if (r < 0)
-        {
-            throw Sys.Error("change owner of", _path, name);
-        }
-    }
+    public unsafe void SetOwner(ReadOnlySpan<byte> name, uint uid, uint gid) => Call(name, (uid, gid), &ChangeOwner, "change owner of");
 
     /// <summary>
     /// Sets permission, setuid, setgid and sticky bits (mode &amp; 07777), not following symlinks. Linux symlinks have no
     /// mode of their own: for a symlink this throws PosixException with Errno EOPNOTSUPP, so callers skip symlinks.
     /// </summary>
-    public unsafe void SetMode(ReadOnlySpan<byte> name, uint mode)
-    {
-        int r;
-        using (var cName = new CString(name, stackalloc byte[CString.StackSize]))
-        {
-            fixed (byte* p = cName)
-            {
-                while (Sys.Interrupted(r = LibC.fchmodat(_fd, p, mode & 0xFFFu, LibC.AT_SYMLINK_NOFOLLOW)))
-                {
-                }
-            }
-        }
-        if (r < 0)
-        {
-            throw Sys.Error("change mode of", _path, name);
-        }
-    }
+    public unsafe void SetMode(ReadOnlySpan<byte> name, uint mode) => Call(name, mode & 0xFFFu, &ChangeMode, "change mode of");
 
     /// <summary>Sets access and modification times to the nanosecond, not following symlinks (a symlink's own times are set).</summary>
-    public unsafe void SetTimes(ReadOnlySpan<byte> name, long accessTimeNs, long modifyTimeNs)
-    {
-        var times = stackalloc Timespec[2];
-        times[0] = Timespec.FromNanoseconds(accessTimeNs);
-        times[1] = Timespec.FromNanoseconds(modifyTimeNs);
-        int r;
-        using (var cName = new CString(name, stackalloc byte[CString.StackSize]))
-        {
-            fixed (byte* p = cName)
-            {
-                while (Sys.Interrupted(r = LibC.utimensat(_fd, p, times, LibC.AT_SYMLINK_NOFOLLOW)))
-                {
-                }
-            }
-        }
-        if (r < 0)
-        {
-            throw Sys.Error("set times of", _path, name);
-        }
-    }
+    public unsafe void SetTimes(ReadOnlySpan<byte> name, long accessTimeNs, long modifyTimeNs) =>
+        Call(name, (Timespec.FromNanoseconds(accessTimeNs), Timespec.FromNanoseconds(modifyTimeNs)), &SetTimesAt, "set times of");
 
     /// <summary>Changes the owner of this directory (chown clears setgid: call SetModeSelf after).</summary>
     public void SetOwnerSelf(uint uid, uint gid) => FdOps.SetOwner(_fd, _path, uid, gid);
@@ -103,6 +53,18 @@ public sealed partial class DirectoryHandle
     /// <summary>Sets one extended attribute of this directory.</summary>
     public void WriteExtendedAttributeSelf(ReadOnlySpan<byte> attribute, ReadOnlySpan<byte> value) =>
         new ExtendedAttributes(_fd, _path).Write(attribute, value);
+
+    private static unsafe int ChangeOwner(SafeFd fd, byte* name, (uint Uid, uint Gid) s) =>
+        LibC.fchownat(fd, name, s.Uid, s.Gid, LibC.AT_SYMLINK_NOFOLLOW);
+
+    // glibc implements the no-follow fchmodat through /proc and fails with EOPNOTSUPP on a symlink.
+    private static unsafe int ChangeMode(SafeFd fd, byte* name, uint mode) => LibC.fchmodat(fd, name, mode, LibC.AT_SYMLINK_NOFOLLOW);
+
+    private static unsafe int SetTimesAt(SafeFd fd, byte* name, (Timespec Access, Timespec Modify) s)
+    {
+        var times = stackalloc Timespec[2] { s.Access, s.Modify };
+        return LibC.utimensat(fd, name, times, LibC.AT_SYMLINK_NOFOLLOW);
+    }
 
     /// <summary>"/proc/self/fd/N/name", NUL-terminated: a short path to an entry however deep its directory is.</summary>
     private static CString ProcPath(int fd, ReadOnlySpan<byte> name, Span<byte> scratch)

@@ -85,22 +85,12 @@ public sealed partial class DirectoryHandle : IDisposable
     public unsafe FileStatus Stat(ReadOnlySpan<byte> name)
     {
         StatxData data;
-        int r;
-        using (var cName = new CString(name, stackalloc byte[CString.StackSize]))
-        {
-            fixed (byte* p = cName)
-            {
-                while (Sys.Interrupted(r = LibC.statx(_fd, p, LibC.AT_SYMLINK_NOFOLLOW, LibC.STATX_BASIC_STATS, &data)))
-                {
-                }
-            }
-        }
-        if (r < 0)
-        {
-            throw Sys.Error("stat", _path, name);
-        }
+        Call(name, (nint)(&data), &StatAt, "stat");
         return data.ToFileStatus();
     }
+
+    private static unsafe int StatAt(SafeFd fd, byte* name, nint data) =>
+        LibC.statx(fd, name, LibC.AT_SYMLINK_NOFOLLOW, LibC.STATX_BASIC_STATS, (StatxData*)data);
 
     /// <summary>The names of the entries, except "." and "..", in directory order (unsorted).</summary>
     public unsafe List<byte[]> ReadNames()
@@ -232,26 +222,5 @@ public sealed partial class DirectoryHandle : IDisposable
             current.Dispose();
             throw;
         }
-    }
-
-    /// <summary>openat relative to this directory, retrying EINTR; returns the new descriptor or throws.</summary>
-    private unsafe int OpenAt(ReadOnlySpan<byte> name, int flags, uint mode, string operation)
-    {
-        var fd = TryOpenAt(name, flags, mode);
-        return fd >= 0 ? fd : throw Sys.Error(operation, _path, name);
-    }
-
-    /// <summary>openat relative to this directory, retrying EINTR; returns -1 with errno set on failure.</summary>
-    private unsafe int TryOpenAt(ReadOnlySpan<byte> name, int flags, uint mode)
-    {
-        using var cName = new CString(name, stackalloc byte[CString.StackSize]);
-        int fd;
-        fixed (byte* p = cName)
-        {
-            while (Sys.Interrupted(fd = LibC.openat(_fd, p, flags, mode)))
-            {
-            }
-        }
-        return fd;
     }
 }
