@@ -70,6 +70,12 @@ public sealed class ContentStore : IAsyncDisposable
     /// <summary>Where every indexed blob lives.</summary>
     public RepositoryIndex Index { get; } = new();
 
+    /// <summary>
+    /// When set, blobs are hashed, compressed, encrypted and counted as usual, but no pack or index is written:
+    /// what a dry-run backup needs to report what it would add.
+    /// </summary>
+    public bool DiscardWrites { get; set; }
+
     /// <summary>New blobs stored by this instance.</summary>
     public long BlobsAdded => Interlocked.Read(ref _blobsAdded);
 
@@ -176,6 +182,7 @@ public sealed class ContentStore : IAsyncDisposable
             try
             {
                 var (packId, bytes) = pack.Finish(Cipher);
+                if (DiscardWrites) return;
                 await Blobs.PutAsync(new BlobName(BlobKind.Pack, packId.ToString()), bytes, cancellationToken).ConfigureAwait(false);
                 Interlocked.Increment(ref _packsWritten);
                 var entries = pack.Entries;

@@ -40,6 +40,7 @@ public sealed class Archiver
     public async Task<BackupResult> RunAsync(CancellationToken cancellationToken)
     {
         var started = _time.GetUtcNow();
+        _repository.Content.DiscardWrites = _options.DryRun;
         var paths = NormalizePaths(_options.Paths);
         var parent = await FindParentAsync(paths, cancellationToken).ConfigureAwait(false);
         Tree? parentRoot = parent is null ? null : await _repository.LoadTreeAsync(parent.Tree, cancellationToken).ConfigureAwait(false);
