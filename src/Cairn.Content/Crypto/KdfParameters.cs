@@ -71,10 +71,12 @@ public sealed record KdfParameters(int MemoryKiB, int Iterations, int Parallelis
         return new KdfParameters(newMemory, iterations, parallelism);
     }
 
-    /// <summary>Derives a 32-byte key from a password and salt.</summary>
+    /// <summary>Derives a 32-byte key from a non-empty password and a salt.</summary>
     public byte[] DeriveKey(ReadOnlySpan<byte> password, ReadOnlySpan<byte> salt)
     {
         Validate();
+        // Argon2 itself allows it, but the library refuses, and an empty password protects nothing anyway.
+        if (password.IsEmpty) throw new ArgumentException("the password is empty", nameof(password));
         var passwordCopy = password.ToArray();
         try
         {
