@@ -129,4 +129,13 @@ public sealed class CryptoTests
         Assert.NotEqual(hasher.Compute(data), new ObjectIdHasher(MasterKey.Generate()).Compute(data));
         Assert.NotEqual(new ObjectId(SHA256.HashData(data)), hasher.Compute(data));
     }
+
+    [Fact]
+    public void Object_ids_are_the_same_from_any_thread()
+    {
+        var hasher = new ObjectIdHasher(s_key);
+        var inputs = Enumerable.Range(0, 64).Select(i => TestData.Random(i * 997, (ulong)i + 1)).ToArray();
+        var expected = inputs.Select(input => new ObjectId(HMACSHA256.HashData(s_key.IdKey, input))).ToArray();
+        Parallel.For(0, 512, i => Assert.Equal(expected[i % 64], hasher.Compute(inputs[i % 64])));
+    }
 }
