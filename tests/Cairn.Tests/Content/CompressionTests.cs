@@ -67,6 +67,15 @@ public sealed class CompressionTests
         Array.Clear(input, input.Length - 8192, 8192);
         using var compressor = new BlobCompressor();
         Assert.Equal(-1, compressor.Compress(input, new byte[BlobCompressor.MaxCompressedLength(input.Length)]));
+
+        // zstd stopped at the 97% limit mid-frame; the same instance must still produce good frames.
+        var text = Text(200_000);
+        var compressed = new byte[BlobCompressor.MaxCompressedLength(text.Length)];
+        int written = compressor.Compress(text, compressed);
+        var output = new byte[text.Length];
+        using var decompressor = new BlobDecompressor();
+        decompressor.Decompress(compressed.AsSpan(0, written), output, "blob r");
+        Assert.Equal(text, output);
     }
 
     [Fact]
