@@ -23,8 +23,6 @@ namespace Cairn.Content.Chunking;
 /// </remarks>
 public sealed class Chunker
 {
-    private const string GearTableLabel = "cairn/v1/gear-table";
-
     private readonly ulong[] _gear;
     private readonly ulong _smallChunkMask;
     private readonly ulong _largeChunkMask;
@@ -41,7 +39,8 @@ public sealed class Chunker
         Parameters = parameters;
 
         Span<byte> table = stackalloc byte[256 * sizeof(ulong)];
-        HKDF.Expand(HashAlgorithmName.SHA256, chunkerKey, table, System.Text.Encoding.UTF8.GetBytes(GearTableLabel));
+        // The label is part of the repository format: changing it re-chunks everything and loses all deduplication.
+        HKDF.Expand(HashAlgorithmName.SHA256, chunkerKey, table, "cairn/v1/gear-table"u8);
         _gear = new ulong[256];
         for (int i = 0; i < _gear.Length; i++) _gear[i] = BinaryPrimitives.ReadUInt64LittleEndian(table[(i * sizeof(ulong))..]);
 

@@ -42,10 +42,12 @@ public sealed record KdfParameters(int MemoryKiB, int Iterations, int Parallelis
     /// </summary>
     /// <remarks>
     /// Memory is what makes Argon2 expensive for an attacker's GPUs, so it grows first: from 64 MiB (or
-    /// <paramref name="maxMemoryKiB"/> if that is lower) up to <paramref name="maxMemoryKiB"/>. Only once memory is
-    /// capped do iterations grow beyond 2. The cost is taken as proportional to memory × iterations, from one
-    /// timed derivation at the floor. Parallelism is the core count, at most 4: more lanes use more cores at
-    /// once rather than costing an attacker more. A target below the floor's cost still gets the floor.
+    /// <paramref name="maxMemoryKiB"/> if that is lower) up to <paramref name="maxMemoryKiB"/>, sized from one timed
+    /// derivation at the floor (64 MiB, 2 iterations) taking cost as proportional to memory. Only once memory is
+    /// capped do iterations grow beyond 2, sized from a second timed derivation at the capped memory, up to 64.
+    /// Parallelism is the core count, at most 4: more lanes use more cores at once rather than costing an attacker
+    /// more. A target below the floor's cost still gets the floor, so calibration never goes below 64 MiB and 2
+    /// iterations. Calibration itself takes at most about twice the target; on a busy machine it undershoots.
     /// </remarks>
     public static KdfParameters Calibrate(TimeSpan target, int maxMemoryKiB = 256 * 1024)
     {
@@ -55,26 +57,40 @@ public sealed record KdfParameters(int MemoryKiB, int Iterations, int Parallelis
         int memory = Math.Min(MinimumCalibratedMemoryKiB, maxMemoryKiB);
         var floor = new KdfParameters(memory, MinimumCalibratedIterations, parallelism);
 
-        Span<byte> salt = stackalloc byte[KeyFile.SaltLength];
-        RandomNumberGenerator.Fill(salt);
-        var stopwatch = Stopwatch.StartNew();
-        CryptographicOperations.ZeroMemory(floor.DeriveKey("calibration"u8, salt));
-        double floorSeconds = Math.Max(stopwatch.Elapsed.TotalSeconds, 1e-6);
-
-        double budget = target.TotalSeconds / floorSeconds; // how many "floors" fit in the target
+        ForTests.DeriveKey("warm-up"u8, new byte[KeyFile.SaltLength]); // keep JIT time out of the measurement
+        double floorSeconds = Time(floor);
+        double budget = target.TotalSeconds / floorSeconds; // how many floors fit in the target
         if (budget <= 1) return floor;
+
         // Whole MiB keep the numbers readable in `cairn key list`.
         long scaledMemory = (long)(memory * budget) / 1024 * 1024;
         int newMemory = (int)Math.Clamp(scaledMemory, memory, maxMemoryKiB);
-        double remaining = budget * memory / newMemory; // floors' worth still unspent, in units of the floor's iterations
-        int iterations = (int)Math.Clamp(Math.Round(MinimumCalibratedIterations * remaining), MinimumCalibratedIterations, 64);
-        return new KdfParameters(newMemory, iterations, parallelism);
+        if (newMemory < maxMemoryKiB) return new KdfParameters(newMemory, MinimumCalibratedIterations, parallelism);
+
+        // Memory is capped: time the capped memory itself, since cost is not quite linear in memory (caches), then
+        // spend the rest of the target on iterations. This costs at most one more target's worth of time.
+        var capped = new KdfParameters(newMemory, MinimumCalibratedIterations, parallelism);
+        double cappedSeconds = Time(capped);
+        int iterations = (int)Math.Clamp(Math.Floor(MinimumCalibratedIterations * target.TotalSeconds / cappedSeconds),
+            MinimumCalibratedIterations, 64);
+        return capped with { Iterations = iterations };
     }
 
-    /// <summary>Derives a 32-byte key from a password and salt.</summary>
+    private static double Time(KdfParameters parameters)
+    {
+        Span<byte> salt = stackalloc byte[KeyFile.SaltLength];
+        RandomNumberGenerator.Fill(salt);
+        var stopwatch = Stopwatch.StartNew();
+        CryptographicOperations.ZeroMemory(parameters.DeriveKey("calibration"u8, salt));
+        return Math.Max(stopwatch.Elapsed.TotalSeconds, 1e-6);
+    }
+
+    /// <summary>Derives a 32-byte key from a non-empty password and a salt.</summary>
     public byte[] DeriveKey(ReadOnlySpan<byte> password, ReadOnlySpan<byte> salt)
     {
         Validate();
+        // Argon2 itself allows it, but the library refuses, and an empty password protects nothing anyway.
+        if (password.IsEmpty) throw new ArgumentException("the password is empty", nameof(password));
         var passwordCopy = password.ToArray();
         try
         {

@@ -133,6 +133,7 @@ public sealed class KeyFile
     public bool TryUnlock(ReadOnlySpan<byte> password, out MasterKey? master)
     {
         master = null;
+        if (password.IsEmpty) return false; // Create refuses empty passwords, so none can open a key file
         var kek = Kdf.DeriveKey(password, _salt);
         Span<byte> secret = stackalloc byte[MasterKey.Length];
         try
@@ -160,11 +161,12 @@ public sealed class KeyFile
     {
         var buffer = new ArrayBufferWriter<byte>(512);
         // Indented so an operator can read it; the bytes are pinned by the golden test, so the layout is the format.
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, NewLine = "\n" }))
         {
             writer.WriteStartObject();
             writer.WriteNumber("version", CurrentVersion);
-            writer.WriteString("created", created.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", CultureInfo.InvariantCulture));
+            // UTC with "Z": RFC 3339, and no "+" for the JSON encoder to escape.
+            writer.WriteString("created", created.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture));
             writer.WriteString("hostname", hostname);
             writer.WriteString("username", username);
             writer.WriteStartObject("kdf");
