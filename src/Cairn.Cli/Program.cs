@@ -3,8 +3,6 @@ using System.Runtime.InteropServices;
 using Cairn.Cli.Commands;
 using Cairn.Cli.Commands.Key;
 
-[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
-
 namespace Cairn.Cli;
 
 /// <summary>The cairn command: parses the command line, runs one command, and maps the outcome to an exit code.</summary>
@@ -89,6 +87,20 @@ public static class Program
             "  cairn restore latest --target /tmp/restored\n\n" +
             ExitCodes.Describe());
         globals.AddTo(root);
+        // The built-in --version shows the entry assembly's version, which is the test host's when run in-process.
+        foreach (var builtIn in root.Options.OfType<VersionOption>().ToList()) root.Options.Remove(builtIn);
+        var version = new Option<bool>("--version") { Description = "Show the version and exit." };
+        root.Add(version);
+        root.SetAction(parse =>
+        {
+            if (parse.GetValue(version))
+            {
+                env.Out.WriteLine("cairn " + ProgramInfo.Version);
+                return 0;
+            }
+            env.Error.WriteLine("cairn: no command given: run 'cairn --help' for the list of commands");
+            return (int)ExitCode.Usage;
+        });
         var context = new CommandContext(env, globals);
         root.Add(InitCommand.Create(context));
         root.Add(BackupCommand.Create(context));
