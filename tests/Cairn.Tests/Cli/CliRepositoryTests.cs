@@ -161,6 +161,19 @@ public sealed class CliRepositoryTests : IDisposable
     }
 
     [Fact]
+    public async Task An_interrupted_command_exits_130_with_one_line()
+    {
+        await _cli.InitAsync();
+        var src = _cli.MakeTree();
+        using var stdout = new MemoryStream();
+        using var stderr = new StringWriter();
+        int code = await Cairn.Cli.Program.RunAsync(["backup", src], stdout, stderr, _cli.Env, new CancellationToken(canceled: true));
+        Assert.Equal(130, code);
+        Assert.Equal("cairn: interrupted", stderr.ToString().Trim());
+        Assert.Equal(0, _cli.CountRepoFiles("snapshots"));
+    }
+
+    [Fact]
     public async Task A_full_disk_gives_exit_15_and_leaves_the_repository_usable()
     {
         var small = Path.Combine(_cli.Root, "small");
