@@ -1,0 +1,36 @@
+namespace Cairn.Cli;
+
+/// <summary>What one run of the CLI talks to: its streams, environment and terminal. Tests supply their own.</summary>
+internal sealed class CliEnvironment
+{
+    public CliEnvironment(Stream stdout, TextWriter stderr, IDictionary<string, string?> variables, bool interactive, bool stderrIsTerminal)
+    {
+        StdoutStream = stdout;
+        Out = new StreamWriter(stdout, new System.Text.UTF8Encoding(false), 64 * 1024, leaveOpen: true);
+        Error = stderr;
+        Variables = variables;
+        Interactive = interactive;
+        StderrIsTerminal = stderrIsTerminal;
+    }
+
+    /// <summary>Raw standard output, for binary output (dump). Flush <see cref="Out"/> before writing to it.</summary>
+    public Stream StdoutStream { get; }
+
+    public TextWriter Out { get; }
+
+    public TextWriter Error { get; }
+
+    public IDictionary<string, string?> Variables { get; }
+
+    /// <summary>Standard input is a terminal, so passwords may be prompted for.</summary>
+    public bool Interactive { get; }
+
+    /// <summary>Standard error is a terminal, so a live progress display is allowed there.</summary>
+    public bool StderrIsTerminal { get; }
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    public string? Get(string name) => Variables.TryGetValue(name, out var v) && !string.IsNullOrEmpty(v) ? v : null;
+
+    public bool IsSet(string name) => Get(name) is { } v && v != "0";
+}

@@ -1,0 +1,25 @@
+namespace Cairn.Cli;
+
+/// <summary>The exit code table shown by --help; the single source the README copies.</summary>
+internal static class ExitCodes
+{
+    public static readonly IReadOnlyList<(ExitCode Code, string Meaning)> Table =
+    [
+        (ExitCode.Success, "success"),
+        (ExitCode.Failure, "unexpected failure (internal error)"),
+        (ExitCode.Usage, "bad command line, or an operation refused (e.g. init over an existing repository)"),
+        (ExitCode.Partial, "backup finished, but some files could not be read (see the warnings)"),
+        (ExitCode.RepositoryNotFound, "no repository at the given location, or it is not a Cairn repository"),
+        (ExitCode.Locked, "the repository is locked by another operation"),
+        (ExitCode.WrongPassword, "wrong password: no key of the repository opens with it"),
+        (ExitCode.UnsupportedVersion, "the repository's format version is newer than this cairn"),
+        (ExitCode.Integrity, "damaged or missing data (restore names each affected file and blob)"),
+        (ExitCode.StorageFull, "the storage is full"),
+        (ExitCode.Storage, "the storage could not be read or written"),
+        (ExitCode.NotFound, "a named snapshot, path or key does not exist"),
+        (ExitCode.Interrupted, "interrupted (Ctrl-C or SIGTERM)"),
+    ];
+
+    public static string Describe() =>
+        "Exit codes:\n" + string.Join("\n", Table.Select(e => $"  {(int)e.Code,3}  {e.Meaning}"));
+}

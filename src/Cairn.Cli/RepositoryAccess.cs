@@ -1,0 +1,103 @@
+using System.Security.Cryptography;
+using System.Text;
+using Cairn.Content.Crypto;
+using Cairn.Snapshots;
+using Cairn.Storage;
+
+namespace Cairn.Cli;
+
+/// <summary>Where the repository is: given with -r/$CAIRN_REPOSITORY, or the embedded default in the user's data directory.</summary>
+internal sealed record RepositoryLocation(string Path, bool IsDefault, string DefaultPasswordFile);
+
+/// <summary>Locating, creating and opening the repository a command works on.</summary>
+internal static class RepositoryAccess
+{
+    public static RepositoryLocation Locate(Session session)
+    {
+        var env = session.Env;
+        var home = env.Get("HOME") ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        var config = env.Get("XDG_CONFIG_HOME") ?? Path.Combine(home, ".config");
+        var passwordFile = Path.Combine(config, "cairn", "password");
+        if ((session.RepositoryOption ?? env.Get("CAIRN_REPOSITORY")) is { } explicitPath)
+            return new RepositoryLocation(Path.GetFullPath(explicitPath), false, passwordFile);
+        var data = env.Get("XDG_DATA_HOME") ?? Path.Combine(home, ".local", "share");
+        return new RepositoryLocation(Path.Combine(data, "cairn", "repository"), true, passwordFile);
+    }
+
+    /// <summary>Key derivation cost for new keys: cheap when $CAIRN_TEST_CHEAP_KDF is set (tests), else calibrated to ~0.5 s.</summary>
+    public static KdfParameters NewKeyKdf(Session session) =>
+        session.Env.IsSet(KdfParameters.CheapKdfEnvironmentVariable) ? KdfParameters.ForTests : KdfParameters.Calibrate(TimeSpan.FromMilliseconds(500));
+
+    public static async Task<Repository> OpenAsync(Session session, CancellationToken cancellationToken)
+    {
+        var location = Locate(session);
+        var store = new LocalBlobStore(location.Path);
+        await EnsureExistsAsync(store, location, cancellationToken).ConfigureAwait(false);
+        var password = Passwords.Resolve(session, location.IsDefault ? location.DefaultPasswordFile : null);
+        return await Repository.OpenAsync(store, password, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>For backup: opens the repository, first creating the embedded default one if this is its first use.</summary>
+    public static async Task<Repository> OpenOrCreateDefaultAsync(Session session, CancellationToken cancellationToken)
+    {
+        var location = Locate(session);
+        if (location.IsDefault && !await Repository.ExistsAsync(new LocalBlobStore(location.Path), cancellationToken).ConfigureAwait(false))
+            return await CreateAsync(session, location, cancellationToken).ConfigureAwait(false);
+        return await OpenAsync(session, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Creates a repository. With no password configured for the embedded default repository, generates one and
+    /// saves it in a 0600 file, and says so once.
+    /// </summary>
+    public static async Task<Repository> CreateAsync(Session session, RepositoryLocation location, CancellationToken cancellationToken)
+    {
+        bool generated = false;
+        byte[]? password = Passwords.TryResolve(session, location.IsDefault ? location.DefaultPasswordFile : null);
+        if (password is null)
+        {
+            if (!location.IsDefault) throw new CairnException(Passwords.NoPasswordMessage, ExitCode.Usage);
+            password = Encoding.UTF8.GetBytes(WriteGeneratedPassword(location.DefaultPasswordFile));
+            generated = true;
+        }
+        var store = new LocalBlobStore(location.Path);
+        var repository = await Repository.InitAsync(store, password, new RepositoryInitOptions { Kdf = NewKeyKdf(session) },
+            session.Env.Time, cancellationToken).ConfigureAwait(false);
+        if (generated)
+        {
+            var e = session.Env.Error;
+            e.WriteLine($"cairn: created a new repository at {location.Path}");
+            e.WriteLine($"cairn: its password was generated and saved in {location.DefaultPasswordFile} (readable only by you)");
+            e.WriteLine("cairn: IMPORTANT: keep a copy of that password somewhere else (a password manager, on paper).");
+            e.WriteLine("cairn: Without it these backups cannot be restored, and nobody can recover it.");
+        }
+        return repository;
+    }
+
+    private static async Task EnsureExistsAsync(IBlobStore store, RepositoryLocation location, CancellationToken cancellationToken)
+    {
+        if (await Repository.ExistsAsync(store, cancellationToken).ConfigureAwait(false)) return;
+        throw location.IsDefault
+            ? new CairnException("no repository yet: run 'cairn backup DIR' or 'cairn init'", ExitCode.RepositoryNotFound)
+            : new CairnException($"there is no repository at {location.Path}: create one with 'cairn init', or check -r/CAIRN_REPOSITORY", ExitCode.RepositoryNotFound);
+    }
+
+    private static string WriteGeneratedPassword(string file)
+    {
+        // Cairn is POSIX-only (the platform layer calls libc); the guard tells the analyzer so.
+        if (OperatingSystem.IsWindows()) throw new PlatformNotSupportedException();
+        var password = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var directory = Path.GetDirectoryName(file)!;
+        Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var options = new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        };
+        using (var stream = new FileStream(file, options))
+        using (var writer = new StreamWriter(stream))
+            writer.WriteLine(password);
+        return password;
+    }
+}

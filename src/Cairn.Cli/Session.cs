@@ -1,0 +1,58 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Cairn.Cli;
+
+/// <summary>One parsed invocation: the environment plus the global options' values, and the output helpers.</summary>
+internal sealed class Session
+{
+    private static readonly JsonSerializerOptions s_json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public Session(CliEnvironment env, GlobalOptions options, ParseResult parse)
+    {
+        Env = env;
+        Parse = parse;
+        RepositoryOption = parse.GetValue(options.Repository);
+        PasswordFileOption = parse.GetValue(options.PasswordFile);
+        Json = parse.GetValue(options.Json);
+        Quiet = parse.GetValue(options.Quiet);
+        Verbose = parse.GetValue(options.Verbose);
+    }
+
+    public CliEnvironment Env { get; }
+    public ParseResult Parse { get; }
+    public string? RepositoryOption { get; }
+    public string? PasswordFileOption { get; }
+    public bool Json { get; }
+    public bool Quiet { get; }
+    public bool Verbose { get; }
+
+    public TextWriter Out => Env.Out;
+
+    /// <summary>A live progress display may be drawn (on stderr).</summary>
+    public bool ShowProgress => Env.StderrIsTerminal && !Json && !Quiet;
+
+    public T Get<T>(Option<T> option) => Parse.GetValue(option)!;
+
+    public T Get<T>(Argument<T> argument) => Parse.GetValue(argument)!;
+
+    /// <summary>A human-readable line on stdout, unless --quiet or --json.</summary>
+    public void Info(string line)
+    {
+        if (!Quiet && !Json) Out.WriteLine(line);
+    }
+
+    /// <summary>A warning on stderr (always shown).</summary>
+    public void Warn(string line) => Env.Error.WriteLine("cairn: warning: " + line);
+
+    /// <summary>Writes one JSON value on its own line.</summary>
+    public void WriteJson(object value) => Out.WriteLine(value is JsonNode node ? node.ToJsonString(s_json) : JsonSerializer.Serialize(value, s_json));
+
+    public static JsonNode ToNode(object value) => JsonSerializer.SerializeToNode(value, s_json)!;
+}
