@@ -70,7 +70,7 @@ public sealed class Repository : IAsyncDisposable
         var master = MasterKey.Generate();
         var now = time.GetUtcNow();
         var config = RepositoryConfig.CreateNew(now) with { CompressionLevel = options.CompressionLevel };
-        var kdf = options.Kdf ?? KdfParameters.Calibrate(TimeSpan.FromMilliseconds(500));
+        var kdf = options.Kdf ?? KdfParameters.ForNewKeyFile(TimeSpan.FromMilliseconds(500));
         // The key file goes first: a config without a key would be a repository nobody can open.
         var keyId = await RepositoryKeys.AddAsync(blobs, master, password, kdf, now, cancellationToken).ConfigureAwait(false);
         await blobs.PutAsync(BlobName.Config, config.Encode(new ObjectCipher(master)), cancellationToken).ConfigureAwait(false);
