@@ -15,7 +15,6 @@ internal sealed class BlobCodec : IDisposable
     private readonly ObjectIdHasher _hasher;
     private readonly BlobCompressor _compressor;
     private readonly BlobDecompressor _decompressor = new();
-    private byte[] _compressed = [];
     private byte[] _sealed = [];
     private byte[] _check = [];
 
@@ -32,16 +31,18 @@ internal sealed class BlobCodec : IDisposable
     /// </summary>
     public ReadOnlySpan<byte> Encode(ObjectType type, in ObjectId id, ReadOnlySpan<byte> plaintext, out BlobFlags flags)
     {
-        Grow(ref _compressed, BlobCompressor.MaxCompressedLength(plaintext.Length));
-        int compressedLength = _compressor.Compress(plaintext, _compressed);
-        flags = compressedLength >= 0 ? BlobFlags.Compressed : BlobFlags.None;
-        var payload = compressedLength >= 0 ? _compressed.AsSpan(0, compressedLength) : plaintext;
-
-        int sealedLength = ObjectCipher.SealedLength(payload.Length);
-        Grow(ref _sealed, sealedLength);
-        var sealedBlob = _sealed.AsSpan(0, sealedLength);
-        _cipher.Seal(type, id, payload, sealedBlob);
-
+        // Compress (or copy) straight to where the sealed payload goes, then seal in place: one buffer per blob.
+        int payloadRoom = Math.Max(BlobCompressor.MaxCompressedLength(plaintext.Length), plaintext.Length);
+        Grow(ref _sealed, ObjectCipher.SealedLength(payloadRoom));
+        int payloadLength = _compressor.Compress(plaintext, _sealed.AsSpan(ObjectCipher.NonceLength, payloadRoom));
+        flags = payloadLength >= 0 ? BlobFlags.Compressed : BlobFlags.None;
+        if (payloadLength < 0)
+        {
+            plaintext.CopyTo(_sealed.AsSpan(ObjectCipher.NonceLength));
+            payloadLength = plaintext.Length;
+        }
+        _cipher.SealInPlace(type, id, _sealed, payloadLength);
+        var sealedBlob = _sealed.AsSpan(0, ObjectCipher.SealedLength(payloadLength));
         Verify(type, id, flags, sealedBlob, plaintext.Length);
         return sealedBlob;
     }
@@ -50,7 +51,7 @@ internal sealed class BlobCodec : IDisposable
     {
         var copy = id;
         string Describe() => $"new {type.ToString().ToLowerInvariant()} blob {copy.ToShortString()}";
-        Grow(ref _check, Math.Max(rawLength, sealedBlob.Length));
+        Grow(ref _check, sealedBlob.Length);
         var opened = _check.AsSpan(0, sealedBlob.Length - ObjectCipher.Overhead);
         if (!_cipher.TryOpen(type, id, sealedBlob, opened))
             throw new IntegrityException(Describe(), "it did not decrypt right after encryption (memory or CPU fault?); nothing was uploaded");

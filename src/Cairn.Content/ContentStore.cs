@@ -15,7 +15,7 @@ public readonly record struct StoredBlob(ObjectId Id, bool IsNew, long StoredLen
 public sealed record ContentStoreOptions
 {
     /// <summary>How many finished packs may be uploading at once (each holds one pack in memory).</summary>
-    public int MaxConcurrentUploads { get; init; } = 2;
+    public int MaxConcurrentUploads { get; init; } = 1;
 
     /// <summary>Write an index file every this many new packs, so an interrupted long backup keeps most of its work.</summary>
     public int PacksPerIndexFile { get; init; } = 128;
@@ -31,6 +31,8 @@ public sealed class ContentStore : IAsyncDisposable
     private readonly ContentStoreOptions _options;
     private readonly ConcurrentDictionary<ObjectId, byte> _pending = new();
     private readonly ConcurrentBag<BlobCodec> _codecs = [];
+    // Pack buffers are reused: a fresh 24 MiB array per pack would be large-object-heap garbage that inflates memory.
+    private readonly ConcurrentBag<byte[]> _packBuffers = [];
     private readonly Lock _packLock = new();
     private readonly SemaphoreSlim _uploadSlots;
     private readonly SemaphoreSlim _indexWriteLock = new(1, 1);
@@ -125,7 +127,7 @@ public sealed class ContentStore : IAsyncDisposable
             storedLength = sealedBlob.Length;
             lock (_packLock)
             {
-                _pack ??= new PackBuilder(Config.PackSize + Config.PackSize / 4);
+                _pack ??= new PackBuilder(_packBuffers.TryTake(out var buffer) ? buffer : GC.AllocateUninitializedArray<byte>(Config.PackSize + Config.PackSize / 2));
                 _pack.Append(type, flags, id, sealedBlob, plaintext.Length);
                 if (_pack.Length >= Config.PackSize)
                 {
@@ -203,6 +205,7 @@ public sealed class ContentStore : IAsyncDisposable
             }
             finally
             {
+                _packBuffers.Add(pack.Buffer);
                 _uploadSlots.Release();
             }
         }, CancellationToken.None);

@@ -222,6 +222,8 @@ public sealed class Archiver
             node.Content = chunks;
             node.Extents = previous.Extents;
             node.Size = previous.Size;
+            // Changing an extended attribute updates ctime, so an unchanged ctime means the previous ones still hold.
+            node.ExtendedAttributes = previous.ExtendedAttributes;
             Progress.AddFile(FileChange.Unchanged, st.Size);
             return Task.FromResult(node);
         }
@@ -251,6 +253,7 @@ public sealed class Archiver
         node.Content = content.Chunks;
         node.Extents = content.Extents;
         node.Size = content.Size;
+        node.ExtendedAttributes = content.ExtendedAttributes;
         if (content.Changed) node.Flags |= NodeFlags.ChangedDuringBackup;
         Progress.AddFile(change, size);
         return node;
@@ -380,6 +383,8 @@ public sealed class Archiver
             LinkCount = st.LinkCount,
             Size = st.Kind == FileKind.Regular ? st.Size : 0,
         };
+        // Regular files get theirs from the parent snapshot (if unchanged) or from the worker that opens them.
+        if (st.Kind == FileKind.Regular) return node;
         try
         {
             var xattrs = dir.ReadExtendedAttributes(name);

@@ -32,6 +32,6 @@ public sealed record BackupOptions
     /// <summary>Read every file even if the parent snapshot says it is unchanged.</summary>
     public bool Force { get; init; }
 
-    /// <summary>Parallel file readers; default: one per core, plus one to overlap I/O.</summary>
-    public int Workers { get; init; } = Environment.ProcessorCount + 1;
+    /// <summary>Parallel file readers; default: one per core (the work is CPU-bound: compression and hashing).</summary>
+    public int Workers { get; init; } = Environment.ProcessorCount;
 }

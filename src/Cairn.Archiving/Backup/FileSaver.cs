@@ -5,7 +5,7 @@ using Cairn.Snapshots.Trees;
 namespace Cairn.Archiving.Backup;
 
 /// <summary>What reading one file produced: its chunks (and extents, if sparse), its size, and whether it changed underneath us.</summary>
-internal sealed record FileContent(List<ObjectId> Chunks, List<Extent>? Extents, long Size, bool Changed);
+internal sealed record FileContent(List<ObjectId> Chunks, List<Extent>? Extents, long Size, bool Changed, List<KeyValuePair<byte[], byte[]>>? ExtendedAttributes);
 
 /// <summary>
 /// Reads one file, cuts it into content-defined chunks and stores each chunk. One instance per worker: it owns a
@@ -23,7 +23,8 @@ internal sealed class FileSaver
         _content = content;
         _progress = progress;
         _maxChunk = content.Chunker.Parameters.MaxSize;
-        _buffer = GC.AllocateUninitializedArray<byte>(_maxChunk * 2);
+        // One maximal chunk plus room to read ahead; pages beyond what small files touch never become resident.
+        _buffer = GC.AllocateUninitializedArray<byte>(_maxChunk + (1 << 20));
     }
 
     public async Task<FileContent> SaveAsync(DirectoryHandle directory, byte[] name, FileStatus before, CancellationToken cancellationToken)
@@ -32,7 +33,7 @@ internal sealed class FileSaver
         List<Extent>? extents = null;
         // Holes are worth finding only when the file occupies less space than its size says.
         if (before.Size > 0 && before.AllocatedBytes < before.Size) extents = FindExtents(file, before.Size);
-        if (extents is null) file.AdviseSequential();
+        if (extents is null && before.Size > _maxChunk) file.AdviseSequential();
 
         var chunks = new List<ObjectId>();
         long size = await ChunkAsync(file, extents, chunks, cancellationToken).ConfigureAwait(false);
@@ -40,7 +41,9 @@ internal sealed class FileSaver
         var after = file.Stat();
         bool changed = after.ModifyTimeNs != before.ModifyTimeNs || after.ChangeTimeNs != before.ChangeTimeNs
             || after.Size != before.Size || (extents is null && size != before.Size);
-        return new FileContent(chunks, extents, extents is null ? size : before.Size, changed);
+        // Through the open descriptor: cheaper than by name, and it is the file whose content was just read.
+        var xattrs = file.ReadExtendedAttributes();
+        return new FileContent(chunks, extents, extents is null ? size : before.Size, changed, xattrs.Count > 0 ? xattrs : null);
     }
 
     private static List<Extent>? FindExtents(PosixFile file, long size)

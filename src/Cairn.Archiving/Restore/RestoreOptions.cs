@@ -16,7 +16,7 @@ public sealed record RestoreOptions
     public bool Verify { get; init; }
 
     /// <summary>Parallel pack readers.</summary>
-    public int Workers { get; init; } = Environment.ProcessorCount + 1;
+    public int Workers { get; init; } = Environment.ProcessorCount;
 }
 
 /// <summary>A file that could not be restored exactly, and why.</summary>

@@ -48,6 +48,33 @@ internal sealed class LazyDirectory(LazyDirectory? parent, byte[] name, byte[] p
         _handle?.Dispose();
         _handle = null;
     }
+
+    private readonly Lock _writeLock = new();
+    private DirectoryHandle? _writeHandle;
+    private int _pendingFiles;
+
+    /// <summary>Counts a file of this directory whose content is still to be written.</summary>
+    public void AddPendingFile() => Interlocked.Increment(ref _pendingFiles);
+
+    /// <summary>
+    /// A handle for writing file content, opened once and shared by all workers while files here are pending:
+    /// opening by name relative to it avoids resolving the whole path for every chunk.
+    /// </summary>
+    public DirectoryHandle AcquireForWrite()
+    {
+        lock (_writeLock) return _writeHandle ??= DirectoryHandle.Open(Path);
+    }
+
+    /// <summary>Marks one pending file finished; the last one closes the shared handle (no other file can still be using it).</summary>
+    public void FileDone()
+    {
+        if (Interlocked.Decrement(ref _pendingFiles) != 0) return;
+        lock (_writeLock)
+        {
+            _writeHandle?.Dispose();
+            _writeHandle = null;
+        }
+    }
 }
 
 /// <summary>One created entry: where it is and the snapshot node whose metadata it gets.</summary>

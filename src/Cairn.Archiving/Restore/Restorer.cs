@@ -17,7 +17,7 @@ public sealed class Restorer
 {
     // Blobs closer than this are fetched in one read: cheaper than a second request on every backend.
     private const int MaxReadGap = 512 * 1024;
-    private const int MaxReadLength = 32 * 1024 * 1024;
+    private const int MaxReadLength = 8 * 1024 * 1024;
 
     private readonly Repository _repository;
     private readonly Snapshot _snapshot;
@@ -112,9 +112,16 @@ public sealed class Restorer
                 }
                 if (node.LinkCount > 1) _hardlinks[(node.Device, node.Inode)] = entry;
                 using (var file = handle.CreateFile(node.Name, 0x180))
-                    if (node.Size > 0) file.SetLength(node.Size);
-                PlanContent(entry, display);
-                break;
+                {
+                    // Sparse files get their final size now, so every range that is never written stays a hole.
+                    if (node.Extents is not null) file.SetLength(node.Size);
+                    // Owner and xattrs go on the open descriptor now; mode and times when the last chunk is written.
+                    if (Accounts.IsRoot) file.SetOwner(ResolveUid(node), ResolveGid(node));
+                    if (node.ExtendedAttributes is { } xattrs)
+                        foreach (var (attribute, value) in xattrs) file.WriteExtendedAttribute(attribute, value);
+                    if (PlanContent(entry, display) == 0) FinishFile(file, node);
+                }
+                return; // files get all their metadata through their descriptors, not in the final pass
             case NodeKind.Symlink:
                 handle.CreateSymlink(node.Name, node.LinkTarget ?? []);
                 _otherEntries++;
@@ -148,7 +155,8 @@ public sealed class Restorer
         }
     }
 
-    private void PlanContent(PlannedEntry entry, string display)
+    // Returns the number of chunks to write.
+    private int PlanContent(PlannedEntry entry, string display)
     {
         var planned = new PlannedFile(entry, display);
         _files.Add(planned);
@@ -166,8 +174,21 @@ public sealed class Restorer
         planned.Remaining = planned.Chunks.Count;
         Progress.AddPlanned(entry.Node.Size);
         if (planned.Remaining == 0) Progress.AddFileDone();
+        else entry.Parent.AddPendingFile();
         Interlocked.Add(ref _bytes, entry.Node.Size);
+        return planned.Remaining;
     }
+
+    // Mode after content (a write by a non-root user would clear setuid), times last of all.
+    private static void FinishFile(PosixFile file, Node node)
+    {
+        file.SetMode(node.Mode);
+        file.SetTimes(node.ModifyTimeNs, node.ModifyTimeNs);
+    }
+
+    private static uint ResolveUid(Node node) => (node.User is not null ? Accounts.UserId(node.User) : null) ?? node.Uid;
+
+    private static uint ResolveGid(Node node) => (node.Group is not null ? Accounts.GroupId(node.Group) : null) ?? node.Gid;
 
     private sealed record BlobTarget(PlannedFile File, long ContentOffset);
 
@@ -268,27 +289,31 @@ public sealed class Restorer
     private void Write(BlobTarget target, ReadOnlySpan<byte> data)
     {
         var file = target.File;
+        var directory = file.Entry.Parent;
+        bool last = false;
         try
         {
-            using var dir = DirectoryHandle.Open(file.Entry.Parent.Path);
-            using var handle = dir.OpenFileForWrite(file.Entry.Name);
+            using var handle = directory.AcquireForWrite().OpenFileForWrite(file.Entry.Name);
             var extents = file.Entry.Node.Extents;
-            if (extents is null)
-            {
-                handle.WriteAt(data, target.ContentOffset);
-            }
-            else
-            {
-                WriteIntoExtents(handle, extents, target.ContentOffset, data);
-            }
+            if (extents is null) handle.WriteAt(data, target.ContentOffset);
+            else WriteIntoExtents(handle, extents, target.ContentOffset, data);
+            last = Interlocked.Decrement(ref file.Remaining) == 0;
+            if (last) FinishFile(handle, file.Entry.Node);
         }
         catch (PosixException e) when (!Errno.IsStorageFull(e.Errno))
         {
             file.Failed = true;
             _errors.Add(new RestoreError(file.Display, e.Message));
         }
-        Progress.AddWritten(data.Length);
-        if (Interlocked.Decrement(ref file.Remaining) == 0) Progress.AddFileDone();
+        finally
+        {
+            Progress.AddWritten(data.Length);
+            if (last)
+            {
+                Progress.AddFileDone();
+                directory.FileDone();
+            }
+        }
     }
 
     // Sparse files store only their data extents, back to back; map the content offset to file offsets.
@@ -337,12 +362,7 @@ public sealed class Restorer
     {
         // Order matters: chown clears setuid/setgid bits, and writing xattrs or changing modes updates ctime, not mtime,
         // so times go last.
-        if (Accounts.IsRoot)
-        {
-            uint uid = (node.User is not null ? Accounts.UserId(node.User) : null) ?? node.Uid;
-            uint gid = (node.Group is not null ? Accounts.GroupId(node.Group) : null) ?? node.Gid;
-            dir.SetOwner(name, uid, gid);
-        }
+        if (Accounts.IsRoot) dir.SetOwner(name, ResolveUid(node), ResolveGid(node));
         if (node.Kind != NodeKind.Symlink) dir.SetMode(name, node.Mode);
         if (node.ExtendedAttributes is { } xattrs)
             foreach (var (attribute, value) in xattrs)

@@ -13,6 +13,12 @@ public sealed record KdfParameters(int MemoryKiB, int Iterations, int Parallelis
     /// <summary>The memory floor of <see cref="Calibrate"/>: RFC 9106's second recommended option uses 64 MiB.</summary>
     public const int MinimumCalibratedMemoryKiB = 64 * 1024;
 
+    /// <summary>
+    /// The default memory cap of <see cref="Calibrate"/>: 64 MiB (RFC 9106's second recommended option), made up in
+    /// iterations. Every open pays this memory, so a larger cap would dominate cairn's peak memory for little gain.
+    /// </summary>
+    public const int DefaultMaxMemoryKiB = 64 * 1024;
+
     /// <summary>The iteration floor of <see cref="Calibrate"/>.</summary>
     public const int MinimumCalibratedIterations = 2;
 
@@ -31,7 +37,7 @@ public sealed record KdfParameters(int MemoryKiB, int Iterations, int Parallelis
     /// Parameters for a new key file: <see cref="ForTests"/> if <see cref="CheapKdfEnvironmentVariable"/> is set to
     /// a non-empty value other than "0", otherwise <see cref="Calibrate"/>.
     /// </summary>
-    public static KdfParameters ForNewKeyFile(TimeSpan target, int maxMemoryKiB = 256 * 1024)
+    public static KdfParameters ForNewKeyFile(TimeSpan target, int maxMemoryKiB = DefaultMaxMemoryKiB)
     {
         var cheap = Environment.GetEnvironmentVariable(CheapKdfEnvironmentVariable);
         return !string.IsNullOrEmpty(cheap) && cheap != "0" ? ForTests : Calibrate(target, maxMemoryKiB);
@@ -49,7 +55,7 @@ public sealed record KdfParameters(int MemoryKiB, int Iterations, int Parallelis
     /// more. A target below the floor's cost still gets the floor, so calibration never goes below 64 MiB and 2
     /// iterations. Calibration itself takes at most about twice the target; on a busy machine it undershoots.
     /// </remarks>
-    public static KdfParameters Calibrate(TimeSpan target, int maxMemoryKiB = 256 * 1024)
+    public static KdfParameters Calibrate(TimeSpan target, int maxMemoryKiB = DefaultMaxMemoryKiB)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxMemoryKiB, 8 * 1024);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(maxMemoryKiB, MaxMemoryKiB);

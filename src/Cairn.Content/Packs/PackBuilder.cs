@@ -13,8 +13,11 @@ public sealed class PackBuilder
     private byte[] _buffer;
     private int _length;
 
-    /// <summary>Creates a builder with room for about <paramref name="capacity"/> bytes (it grows if needed).</summary>
-    public PackBuilder(int capacity) => _buffer = GC.AllocateUninitializedArray<byte>(capacity);
+    /// <summary>Creates a builder that fills <paramref name="buffer"/> (and replaces it with a bigger one if needed).</summary>
+    public PackBuilder(byte[] buffer) => _buffer = buffer;
+
+    /// <summary>The buffer holding the pack, to be reused for the next pack once this one is uploaded.</summary>
+    public byte[] Buffer => _buffer;
 
     /// <summary>Bytes of blob data appended so far.</summary>
     public int Length => _length;

@@ -47,7 +47,8 @@ public sealed class RoundTripTests
         var second = await new Archiver(await repo.ReopenAsync(), options, TimeProvider.System).RunAsync(CancellationToken.None);
         Assert.Equal(0, second.Snapshot.Summary!.BytesRead);
         Assert.Equal(0, second.Snapshot.Summary.FilesNew + second.Snapshot.Summary.FilesChanged);
-        Assert.Equal(first.Snapshot.Tree, second.Snapshot.Tree);
+        // The backed-up directory's tree is identical (its ancestors, such as /tmp, may have changed meanwhile).
+        Assert.Equal(await SubtreeAsync(repo.Repository, first.Snapshot.Tree, source.Path), await SubtreeAsync(repo.Repository, second.Snapshot.Tree, source.Path));
         Assert.Equal(first.Snapshot.Id, second.Snapshot.Parent);
 
         // Moving a file changes its path but not its content: it is read again, but adds no data blobs.
@@ -59,6 +60,17 @@ public sealed class RoundTripTests
         long dataAdded = third.Snapshot.Summary.BytesAdded;
         // Only trees (a few KiB) are new.
         Assert.True(dataAdded < 64 * 1024, $"moved file stored again: {dataAdded} bytes added");
+    }
+
+    private static async Task<Cairn.Content.ObjectId> SubtreeAsync(Repository repository, Cairn.Content.ObjectId root, byte[] absolutePath)
+    {
+        var id = root;
+        foreach (var component in PathBytes.Split(absolutePath))
+        {
+            var tree = await repository.LoadTreeAsync(id, CancellationToken.None);
+            id = tree.Find(component)!.Subtree;
+        }
+        return id;
     }
 
     [Fact]
