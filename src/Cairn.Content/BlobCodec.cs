@@ -61,7 +61,7 @@ internal sealed class BlobCodec : IDisposable
         {
             if ((flags & BlobFlags.Compressed) != 0)
             {
-                rented = ArrayPool<byte>.Shared.Rent(rawLength);
+                rented = LargeBuffers.Pool.Rent(rawLength);
                 _decompressor.Decompress(opened, rented.AsSpan(0, rawLength), Describe());
                 raw = rented.AsSpan(0, rawLength);
             }
@@ -70,7 +70,7 @@ internal sealed class BlobCodec : IDisposable
         }
         finally
         {
-            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+            if (rented is not null) LargeBuffers.Pool.Return(rented);
         }
     }
 

@@ -247,7 +247,7 @@ public sealed class ContentStore : IAsyncDisposable
         if (!Index.TryGet(id, out var location) || location.Entry.Type != type)
             throw new IntegrityException($"{type.ToString().ToLowerInvariant()} blob {id}", "it is not in any pack of the index (data is missing from the repository)");
         var entry = location.Entry;
-        var sealedBlob = ArrayPool<byte>.Shared.Rent((int)entry.StoredLength);
+        var sealedBlob = LargeBuffers.Pool.Rent((int)entry.StoredLength);
         try
         {
             await Blobs.ReadRangeAsync(new BlobName(BlobKind.Pack, location.PackId.ToString()), entry.Offset,
@@ -258,7 +258,7 @@ public sealed class ContentStore : IAsyncDisposable
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(sealedBlob);
+            LargeBuffers.Pool.Return(sealedBlob);
         }
     }
 

@@ -1,6 +1,6 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 using Cairn.Content;
+using System.Collections.Concurrent;
 using Cairn.Content.Index;
 using Cairn.Platform;
 using Cairn.Snapshots;
@@ -234,7 +234,7 @@ public sealed class Restorer
 
     private async Task RestoreRangeAsync(ObjectId packId, List<(BlobLocation Location, List<BlobTarget> Targets)> blobs, long rangeStart, int rangeLength, CancellationToken cancellationToken)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(rangeLength);
+        var buffer = LargeBuffers.Pool.Rent(rangeLength);
         try
         {
             try
@@ -250,14 +250,14 @@ public sealed class Restorer
             foreach (var (location, targets) in blobs)
             {
                 var entry = location.Entry;
-                var plain = ArrayPool<byte>.Shared.Rent((int)entry.RawLength);
+                var plain = LargeBuffers.Pool.Rent((int)entry.RawLength);
                 try
                 {
                     _repository.Content.Decode(location, buffer.AsSpan((int)(entry.Offset - rangeStart), (int)entry.StoredLength), plain.AsSpan(0, (int)entry.RawLength));
                 }
                 catch (IntegrityException e)
                 {
-                    ArrayPool<byte>.Shared.Return(plain);
+                    LargeBuffers.Pool.Return(plain);
                     Fail(targets, e.Message);
                     continue;
                 }
@@ -267,13 +267,13 @@ public sealed class Restorer
                 }
                 finally
                 {
-                    ArrayPool<byte>.Shared.Return(plain);
+                    LargeBuffers.Pool.Return(plain);
                 }
             }
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            LargeBuffers.Pool.Return(buffer);
         }
     }
 
@@ -401,7 +401,7 @@ public sealed class Restorer
         foreach (var chunk in file.Chunks)
         {
             int length = (int)chunk.Entry.RawLength;
-            var buffer = ArrayPool<byte>.Shared.Rent(length);
+            var buffer = LargeBuffers.Pool.Rent(length);
             try
             {
                 int filled = 0;
@@ -424,7 +424,7 @@ public sealed class Restorer
             }
             finally
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                LargeBuffers.Pool.Return(buffer);
             }
         }
         return true;
