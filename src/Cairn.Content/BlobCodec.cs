@@ -92,9 +92,21 @@ internal sealed class BlobCodec : IDisposable
         _decompressor.Decompress(opened, destination, description);
     }
 
+    // Scratch buffers come from the shared bounded pool, so a few huge chunks do not leave every codec holding
+    // tens of MiB: see ReleaseLargeBuffers.
     private static void Grow(ref byte[] buffer, int length)
     {
-        if (buffer.Length < length) buffer = GC.AllocateUninitializedArray<byte>(Math.Max(length, 64 * 1024));
+        if (buffer.Length >= length) return;
+        if (buffer.Length > 0) LargeBuffers.Pool.Return(buffer);
+        buffer = LargeBuffers.Pool.Rent(Math.Max(length, 64 * 1024));
+    }
+
+    /// <summary>Gives buffers larger than a typical chunk back to the shared pool; called when the codec goes idle.</summary>
+    public void ReleaseLargeBuffers()
+    {
+        const int Typical = 2 * 1024 * 1024;
+        if (_sealed.Length > Typical) { LargeBuffers.Pool.Return(_sealed); _sealed = []; }
+        if (_check.Length > Typical) { LargeBuffers.Pool.Return(_check); _check = []; }
     }
 
     public void Dispose()

@@ -143,6 +143,7 @@ public sealed class ContentStore : IAsyncDisposable
         }
         finally
         {
+            codec.ReleaseLargeBuffers();
             _codecs.Add(codec);
         }
         Interlocked.Increment(ref _blobsAdded);
@@ -272,6 +273,7 @@ public sealed class ContentStore : IAsyncDisposable
         }
         finally
         {
+            codec.ReleaseLargeBuffers();
             _codecs.Add(codec);
         }
     }

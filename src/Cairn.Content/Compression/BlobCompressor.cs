@@ -19,14 +19,21 @@ public sealed class BlobCompressor : IDisposable
     // Reused per instance (instances are per worker) so the sample test allocates nothing.
     private readonly byte[] _sample = new byte[3 * SliceLength];
     private readonly byte[] _sampleOutput = new byte[Compressor.GetCompressBound(3 * SliceLength)];
+    private readonly nint _native;
     private bool _disposed;
 
     /// <summary>Creates a compressor at the given zstd level (1..22; negative levels are zstd's fast modes).</summary>
-    public BlobCompressor(int level = DefaultLevel)
+    public BlobCompressor(int level = DefaultLevel) : this(level, NativeZstd.IsAvailable)
+    {
+    }
+
+    /// <summary>Creates a compressor, choosing the native or the managed zstd explicitly (tests cover both).</summary>
+    internal BlobCompressor(int level, bool useNative)
     {
         if (level < Compressor.MinCompressionLevel || level > Compressor.MaxCompressionLevel || level == 0)
             throw new ArgumentOutOfRangeException(nameof(level), level, "not a zstd compression level");
         Level = level;
+        if (useNative) _native = NativeZstd.ZSTD_createCCtx();
         _compressor = new Compressor(level);
         _sampler = new Compressor(SampleLevel);
     }
@@ -50,6 +57,7 @@ public sealed class BlobCompressor : IDisposable
         int worthwhile = WorthwhileLength(input.Length);
         if (worthwhile <= 0) return -1;
         if (destination.Length < worthwhile) throw new ArgumentException("destination is shorter than MaxCompressedLength", nameof(destination));
+        if (_native != 0) return NativeZstd.Compress(_native, input, destination[..worthwhile], Level);
         return _compressor.TryWrap(input, destination[..worthwhile], out int written) ? written : -1;
     }
 
@@ -61,7 +69,7 @@ public sealed class BlobCompressor : IDisposable
         input[..SliceLength].CopyTo(sample);
         input.Slice(input.Length / 2 - SliceLength / 2, SliceLength).CopyTo(sample[SliceLength..]);
         input[^SliceLength..].CopyTo(sample[(2 * SliceLength)..]);
-        int written = _sampler.Wrap(sample, _sampleOutput);
+        int written = _native != 0 ? NativeZstd.Compress(_native, sample, _sampleOutput, SampleLevel) : _sampler.Wrap(sample, _sampleOutput);
         return written < WorthwhileLength(sample.Length);
     }
 
@@ -74,5 +82,6 @@ public sealed class BlobCompressor : IDisposable
         _disposed = true;
         _compressor.Dispose();
         _sampler.Dispose();
+        if (_native != 0) NativeZstd.ZSTD_freeCCtx(_native);
     }
 }

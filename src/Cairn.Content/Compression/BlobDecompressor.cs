@@ -6,7 +6,19 @@ namespace Cairn.Content.Compression;
 public sealed class BlobDecompressor : IDisposable
 {
     private readonly Decompressor _decompressor = new();
+    private readonly nint _native;
     private bool _disposed;
+
+    /// <summary>Creates a decompressor using native zstd when it is available.</summary>
+    public BlobDecompressor() : this(NativeZstd.IsAvailable)
+    {
+    }
+
+    /// <summary>Creates a decompressor, choosing the native or the managed zstd explicitly (tests cover both).</summary>
+    internal BlobDecompressor(bool useNative)
+    {
+        if (useNative) _native = NativeZstd.ZSTD_createDCtx();
+    }
 
     /// <summary>
     /// Decompresses <paramref name="input"/> into all of <paramref name="destination"/>, whose length is the expected
@@ -17,6 +29,13 @@ public sealed class BlobDecompressor : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         int written;
+        if (_native != 0)
+        {
+            written = NativeZstd.Decompress(_native, input, destination, objectDescription);
+            if (written != destination.Length)
+                throw new IntegrityException(objectDescription, $"it decompresses to {written} bytes, not the expected {destination.Length}");
+            return;
+        }
         try
         {
             // A destination of exactly the expected length makes zstd itself reject longer output.
@@ -37,5 +56,6 @@ public sealed class BlobDecompressor : IDisposable
         if (_disposed) return;
         _disposed = true;
         _decompressor.Dispose();
+        if (_native != 0) NativeZstd.ZSTD_freeDCtx(_native);
     }
 }
