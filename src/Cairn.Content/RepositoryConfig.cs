@@ -49,7 +49,9 @@ public sealed record RepositoryConfig
     /// <summary>A new config with fresh random id and default settings.</summary>
     public static RepositoryConfig CreateNew(DateTimeOffset now)
     {
-        var p = ChunkerParameters.Default;
+        // A 4 MiB cap instead of the chunker's 8 MiB default: every worker holds a few chunk-sized buffers, so the cap
+        // bounds memory, and FastCDC's normalisation makes chunks that long rare anyway.
+        var p = ChunkerParameters.Default with { MaxSize = 4 * 1024 * 1024 };
         return new RepositoryConfig
         {
             Id = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
