@@ -45,7 +45,7 @@ public static class RepositoryKeys
 
     // Argon2id just filled tens of MiB that are now garbage. Collecting once here lets the heap reuse that memory for
     // pack buffers instead of growing past it, which keeps the peak memory of every command near the KDF's cost.
-    private static void ReleaseKdfMemory() => GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+    private static void ReleaseKdfMemory() => GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
 
     /// <summary>Adds a key file for <paramref name="password"/> and returns its id.</summary>
     public static async Task<string> AddAsync(IBlobStore store, MasterKey master, ReadOnlyMemory<byte> password, KdfParameters kdf, DateTimeOffset now, CancellationToken cancellationToken)

@@ -21,8 +21,6 @@ public sealed record RepositoryInitOptions
 /// </summary>
 public sealed class Repository : IAsyncDisposable
 {
-    private readonly ConcurrentDictionary<ObjectId, Tree> _treeCache = new();
-
     private Repository(IBlobStore blobs, MasterKey masterKey, string keyId, RepositoryConfig config, ContentStoreOptions? options)
     {
         Blobs = blobs;
@@ -99,14 +97,14 @@ public sealed class Repository : IAsyncDisposable
         return repository;
     }
 
-    /// <summary>Loads a tree (cached: trees are immutable and shared between snapshots).</summary>
+    /// <summary>
+    /// Loads a tree. Not cached: backup and restore visit each tree once, and keeping every decoded tree of a large
+    /// snapshot alive cost more memory (hundreds of bytes per file) than decoding an occasional tree twice costs time.
+    /// </summary>
     public async Task<Tree> LoadTreeAsync(ObjectId id, CancellationToken cancellationToken)
     {
-        if (_treeCache.TryGetValue(id, out var cached)) return cached;
         var bytes = await Content.LoadAsync(ObjectType.Tree, id, cancellationToken).ConfigureAwait(false);
-        var tree = TreeCodec.Decode(bytes, $"tree {id.ToShortString()}");
-        if (_treeCache.Count < 100_000) _treeCache.TryAdd(id, tree);
-        return tree;
+        return TreeCodec.Decode(bytes, $"tree {id.ToShortString()}");
     }
 
     /// <summary>Stores a tree unless an identical one exists.</summary>
