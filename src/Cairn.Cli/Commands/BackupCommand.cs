@@ -12,6 +12,13 @@ internal static class BackupCommand
     public static Command Create(CommandContext context)
     {
         var paths = new Argument<string[]>("PATH") { Description = "Files and directories to back up.", Arity = ArgumentArity.OneOrMore };
+        // The parser hands unknown options to a many-valued argument as values; catch them here as the typos they are.
+        paths.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens)
+                if (token.Value.Length > 1 && token.Value[0] == '-' && !File.Exists(token.Value) && !Directory.Exists(token.Value))
+                    result.AddError($"unknown option '{token.Value}' (to back up a path that starts with '-', write ./{token.Value})");
+        });
         var tags = new Option<string[]>("--tag") { Description = "Tag the snapshot (repeatable, or comma separated).", Arity = ArgumentArity.ZeroOrMore };
         var host = new Option<string?>("--host", "-H") { Description = "Host name to record (default: this machine's)." };
         var time = new Option<string?>("--time") { Description = "Record this time instead of now, for imports: RFC 3339 or \"2006-01-02 15:04:05\" (local)." };

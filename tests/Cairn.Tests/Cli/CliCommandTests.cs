@@ -251,6 +251,8 @@ public sealed class CliCommandTests : IDisposable
         Assert.Contains("0.1.0", (await _cli.RunAsync(0, "--version")).Stdout);
         await _cli.RunAsync(2, "snapshots", "--no-such-option");
         await _cli.RunAsync(2, "backup");
+        var typo = await _cli.RunAsync(2, "backup", "--bogus", Path.GetTempPath());
+        Assert.Contains("unknown option '--bogus'", typo.Stderr);
         await _cli.RunAsync(2, "restore", "latest");
         await _cli.RunAsync(2);
     }
