@@ -120,7 +120,7 @@ public sealed class ContentStore : IAsyncDisposable
 
         PackBuilder? full = null;
         int storedLength;
-        if (!_codecs.TryTake(out var codec)) codec = new BlobCodec(Cipher, Hasher, Config.CompressionLevel);
+        var codec = RentCodec();
         try
         {
             var sealedBlob = codec.Encode(type, id, plaintext.Span, out var flags);
@@ -143,8 +143,7 @@ public sealed class ContentStore : IAsyncDisposable
         }
         finally
         {
-            codec.ReleaseLargeBuffers();
-            _codecs.Add(codec);
+            ReturnCodec(codec);
         }
         Interlocked.Increment(ref _blobsAdded);
         Interlocked.Add(ref _rawBytesAdded, plaintext.Length);
@@ -186,7 +185,7 @@ public sealed class ContentStore : IAsyncDisposable
             {
                 var (packId, bytes) = pack.Finish(Cipher);
                 if (DiscardWrites) return;
-                await Blobs.PutAsync(new BlobName(BlobKind.Pack, packId.ToString()), bytes, cancellationToken).ConfigureAwait(false);
+                await Blobs.PutAsync(PackName(packId), bytes, cancellationToken).ConfigureAwait(false);
                 Interlocked.Increment(ref _packsWritten);
                 var entries = pack.Entries;
                 Index.AddPack(packId, entries);
@@ -251,8 +250,7 @@ public sealed class ContentStore : IAsyncDisposable
         var sealedBlob = LargeBuffers.Pool.Rent((int)entry.StoredLength);
         try
         {
-            await Blobs.ReadRangeAsync(new BlobName(BlobKind.Pack, location.PackId.ToString()), entry.Offset,
-                sealedBlob.AsMemory(0, (int)entry.StoredLength), cancellationToken).ConfigureAwait(false);
+            await ReadPackRangeAsync(location.PackId, entry.Offset, sealedBlob.AsMemory(0, (int)entry.StoredLength), cancellationToken).ConfigureAwait(false);
             var plaintext = GC.AllocateUninitializedArray<byte>((int)entry.RawLength);
             Decode(location, sealedBlob.AsSpan(0, (int)entry.StoredLength), plaintext);
             return plaintext;
@@ -263,19 +261,32 @@ public sealed class ContentStore : IAsyncDisposable
         }
     }
 
+    /// <summary>Reads raw (sealed) bytes of a pack: one or several blobs, to open with <see cref="Decode"/>.</summary>
+    public Task ReadPackRangeAsync(ObjectId packId, long offset, Memory<byte> destination, CancellationToken cancellationToken) =>
+        Blobs.ReadRangeAsync(PackName(packId), offset, destination, cancellationToken);
+
+    private static BlobName PackName(ObjectId packId) => new(BlobKind.Pack, packId.ToString());
+
     /// <summary>Opens one sealed blob read from its pack into <paramref name="destination"/> (exactly its raw length).</summary>
     public void Decode(in BlobLocation location, ReadOnlySpan<byte> sealedBlob, Span<byte> destination)
     {
-        if (!_codecs.TryTake(out var codec)) codec = new BlobCodec(Cipher, Hasher, Config.CompressionLevel);
+        var codec = RentCodec();
         try
         {
             codec.Decode(location.Entry, sealedBlob, destination, Describe(location));
         }
         finally
         {
-            codec.ReleaseLargeBuffers();
-            _codecs.Add(codec);
+            ReturnCodec(codec);
         }
+    }
+
+    private BlobCodec RentCodec() => _codecs.TryTake(out var codec) ? codec : new BlobCodec(Cipher, Hasher, Config.CompressionLevel);
+
+    private void ReturnCodec(BlobCodec codec)
+    {
+        codec.ReleaseLargeBuffers();
+        _codecs.Add(codec);
     }
 
     /// <summary>How a blob is named in error messages: its pack and id, which is what check and repair need.</summary>

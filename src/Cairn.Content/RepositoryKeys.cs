@@ -43,8 +43,8 @@ public static class RepositoryKeys
         throw new CairnException($"wrong password: none of the {keys.Count} key(s) of repository {store.Location} opens with it", ExitCode.WrongPassword);
     }
 
-    // Argon2id just filled tens of MiB that are now garbage. Collecting once here lets the heap reuse that memory for
-    // pack buffers instead of growing past it, which keeps the peak memory of every command near the KDF's cost.
+    // Argon2id just filled tens of MiB that are now garbage. An aggressive collection returns that memory to the OS
+    // (a normal one keeps it committed), so it does not add to the peak of the backup or restore that follows.
     private static void ReleaseKdfMemory() => GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
 
     /// <summary>Adds a key file for <paramref name="password"/> and returns its id.</summary>

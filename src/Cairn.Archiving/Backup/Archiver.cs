@@ -161,7 +161,7 @@ public sealed class Archiver
                 throw new CairnException($"cannot back up below {PathBytes.ToDisplay(path)}: {e.Message}", ExitCode.NotFound, e);
             }
             using var sub = dir.OpenDirectory(name);
-            Tree? previousTree = previous is { Kind: NodeKind.Directory } ? await _repository.LoadTreeAsync(previous.Subtree, cancellationToken).ConfigureAwait(false) : null;
+            var previousTree = await LoadPreviousTreeAsync(previous, cancellationToken).ConfigureAwait(false);
             var node = MakeNode(dir, name, path, st);
             node.Subtree = await ArchiveTrieLevelAsync(sub, path, child, previousTree, cancellationToken).ConfigureAwait(false);
             nodes.Add(node);
@@ -229,20 +229,10 @@ public sealed class Archiver
         }
         var change = previous is { Kind: NodeKind.File } ? FileChange.Changed : FileChange.New;
 
-        Task<FileContent?> content;
-        if (st.LinkCount > 1)
-        {
-            // The second and later names of a hardlinked file share the first one's content instead of re-reading it.
-            var tcs = new TaskCompletionSource<FileContent?>(TaskCreationOptions.RunContinuationsAsynchronously);
-            content = _hardlinks.GetOrAdd((st.Device, st.Inode), tcs.Task);
-            if (content == tcs.Task) await EnqueueAsync(dir, name, path, st, tcs).ConfigureAwait(false);
-        }
-        else
-        {
-            var tcs = new TaskCompletionSource<FileContent?>(TaskCreationOptions.RunContinuationsAsynchronously);
-            await EnqueueAsync(dir, name, path, st, tcs).ConfigureAwait(false);
-            content = tcs.Task;
-        }
+        var tcs = new TaskCompletionSource<FileContent?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // The second and later names of a hardlinked file share the first one's content instead of re-reading it.
+        var content = st.LinkCount > 1 ? _hardlinks.GetOrAdd((st.Device, st.Inode), tcs.Task) : tcs.Task;
+        if (content == tcs.Task) await EnqueueAsync(dir, name, path, st, tcs).ConfigureAwait(false);
         return FinishFileAsync(node, content, change, st.Size);
     }
 
@@ -292,8 +282,7 @@ public sealed class Archiver
     private async Task<Task<Node>> ArchiveDirectoryAsync(DirectoryHandle parentDir, byte[] name, byte[] path, FileStatus st, Node node, Node? previous,
         ulong rootDevice, CancellationToken cancellationToken)
     {
-        Tree? previousTree = previous is { Kind: NodeKind.Directory }
-            ? await _repository.LoadTreeAsync(previous.Subtree, cancellationToken).ConfigureAwait(false) : null;
+        var previousTree = await LoadPreviousTreeAsync(previous, cancellationToken).ConfigureAwait(false);
         var pending = new List<Task<Node>>();
         DirectoryHandle? sub = null;
         // A mount point on another filesystem is kept as an empty directory, as restic does.
@@ -364,6 +353,10 @@ public sealed class Archiver
             handle?.Dispose();
         }
     }
+
+    // The parent snapshot's listing of the same directory, if it had one there.
+    private async Task<Tree?> LoadPreviousTreeAsync(Node? previous, CancellationToken cancellationToken) =>
+        previous is { Kind: NodeKind.Directory } ? await _repository.LoadTreeAsync(previous.Subtree, cancellationToken).ConfigureAwait(false) : null;
 
     private Node MakeNode(DirectoryHandle dir, byte[] name, byte[] path, FileStatus st)
     {

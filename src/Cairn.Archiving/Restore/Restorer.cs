@@ -239,8 +239,7 @@ public sealed class Restorer
         {
             try
             {
-                await _repository.Blobs.ReadRangeAsync(new Cairn.Storage.BlobName(Cairn.Storage.BlobKind.Pack, packId.ToString()), rangeStart,
-                    buffer.AsMemory(0, rangeLength), cancellationToken).ConfigureAwait(false);
+                await _repository.Content.ReadPackRangeAsync(packId, rangeStart, buffer.AsMemory(0, rangeLength), cancellationToken).ConfigureAwait(false);
             }
             catch (Cairn.Storage.StorageException e) when (e.ExitCode != ExitCode.StorageFull && e.ExitCode != ExitCode.Interrupted)
             {
