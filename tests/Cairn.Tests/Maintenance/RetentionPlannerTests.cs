@@ -45,6 +45,45 @@ public sealed class RetentionPlannerTests
         Assert.All(group.Decisions.Where(d => !d.Keep), d => Assert.Equal(RetentionRule.NoRule, Assert.Single(d.Reasons).Rule));
     }
 
+    /// <summary>
+    /// More policies over the same two years, each with the days restic 0.14 keeps (forget --dry-run --json, TZ=UTC).
+    /// The one difference is deliberate: restic 0.16+ (and cairn) also keep the oldest snapshot while a count rule
+    /// has periods left, here the fifth year of --keep-yearly 5.
+    /// </summary>
+    [Theory]
+    [InlineData("last=3 weekly=2 yearly=5", "2023-12-31 2023-12-30 2023-12-29 2023-12-24 2022-12-31 2022-01-01")]
+    [InlineData("within=10d monthly=3",
+        "2023-12-31 2023-12-30 2023-12-29 2023-12-28 2023-12-27 2023-12-26 2023-12-25 2023-12-24 2023-12-23 2023-12-22 2023-11-30 2023-10-31")]
+    [InlineData("within-weekly=2m within-daily=5d",
+        "2023-12-31 2023-12-30 2023-12-29 2023-12-28 2023-12-27 2023-12-24 2023-12-17 2023-12-10 2023-12-03 2023-11-26 2023-11-19 2023-11-12 2023-11-05")]
+    [InlineData("within-monthly=1y1m within-yearly=5y",
+        "2023-12-31 2023-11-30 2023-10-31 2023-09-30 2023-08-31 2023-07-31 2023-06-30 2023-05-31 2023-04-30 2023-03-31 2023-02-28 2023-01-31 2022-12-31")]
+    [InlineData("hourly=5 monthly=2", "2023-12-31 2023-12-30 2023-12-29 2023-12-28 2023-12-27 2023-11-30")]
+    public void Policies_over_two_years_keep_what_restic_keeps(string rules, string keptDays)
+    {
+        var policy = new RetentionPolicy();
+        foreach (var rule in rules.Split(' '))
+        {
+            var (name, value) = (rule.Split('=')[0], rule.Split('=')[1]);
+            policy = name switch
+            {
+                "last" => policy with { Last = int.Parse(value, CultureInfo.InvariantCulture) },
+                "hourly" => policy with { Hourly = int.Parse(value, CultureInfo.InvariantCulture) },
+                "weekly" => policy with { Weekly = int.Parse(value, CultureInfo.InvariantCulture) },
+                "monthly" => policy with { Monthly = int.Parse(value, CultureInfo.InvariantCulture) },
+                "yearly" => policy with { Yearly = int.Parse(value, CultureInfo.InvariantCulture) },
+                "within" => policy with { Within = RetentionDuration.Parse(value) },
+                "within-daily" => policy with { WithinDaily = RetentionDuration.Parse(value) },
+                "within-weekly" => policy with { WithinWeekly = RetentionDuration.Parse(value) },
+                "within-monthly" => policy with { WithinMonthly = RetentionDuration.Parse(value) },
+                "within-yearly" => policy with { WithinYearly = RetentionDuration.Parse(value) },
+                _ => throw new ArgumentException(rule),
+            };
+        }
+        var group = Single(DailyAt10Utc(new DateOnly(2022, 1, 1), new DateOnly(2023, 12, 31)), policy, TimeZoneInfo.Utc);
+        Assert.Equal(keptDays.Split(' '), group.Kept.Select(s => Day(s, TimeZoneInfo.Utc)));
+    }
+
     [Fact]
     public void Counts_that_outlast_the_history_keep_the_oldest_snapshot_too()
     {
