@@ -73,22 +73,25 @@ internal static class ForgetCommand
         var keepTags = new Option<string[]>("--keep-tag")
         {
             Description = "Keep snapshots that have all tags of this comma list (repeatable: a snapshot matching any list is kept).",
+            HelpName = "TAGS",
             Arity = ArgumentArity.ZeroOrMore,
         };
         var keepMin = new Option<int>("--keep-min")
         {
             Description = "Never remove the newest N complete snapshots of a group, whatever their age (needs another --keep rule).",
+            HelpName = "N",
             CustomParser = result => ParseCount(result, "--keep-min", allowUnlimited: false),
         };
         var groupBy = new Option<SnapshotGrouping>("--group-by", "-g")
         {
             Description = "Group snapshots by a comma list of host, paths, tags and instance; '' puts all in one group. Default: host,paths.",
-            DefaultValueFactory = _ => SnapshotGroupings.Default,
+            HelpName = "FIELDS",
             CustomParser = result => Parse(result, SnapshotGroupings.Parse, SnapshotGroupings.Default),
         };
         var timeZone = new Option<TimeZoneInfo?>("--time-zone")
         {
             Description = "The zone whose calendar defines hours, days, weeks, months and years, e.g. UTC or Europe/Berlin. Default: local.",
+            HelpName = "ZONE",
             CustomParser = result => Parse<TimeZoneInfo?>(result, FindTimeZone, null),
         };
         var dryRun = new Option<bool>("--dry-run", "-n") { Description = "Print what would be kept and removed, and why; remove nothing." };
@@ -123,7 +126,8 @@ internal static class ForgetCommand
                 WithinYearly = session.Get(withinYearly),
                 KeepTags = (session.Get(keepTags) ?? []).Select(list => (IReadOnlyList<string>)SnapshotSelection.SplitList(list)).ToList(),
                 KeepMin = session.Get(keepMin),
-                GroupBy = session.Get(groupBy),
+                // Read only when given: an absent option would read as the enum's zero, no grouping at all.
+                GroupBy = session.Parse.GetResult(groupBy) is null ? SnapshotGroupings.Default : session.Get(groupBy),
             };
             CheckArguments(requested, policy);
             bool dry = session.Get(dryRun), runPrune = session.Get(prune);
