@@ -126,6 +126,13 @@ public sealed class Repository : IAsyncDisposable
         return Snapshot.FromJson(json, id, $"snapshot {id.ToShortString()}");
     }
 
+    /// <summary>
+    /// Removes a snapshot (its file in snapshots/); the data it alone referenced stays until a prune. Removing a
+    /// snapshot that is already gone succeeds.
+    /// </summary>
+    public Task DeleteSnapshotAsync(ObjectId id, CancellationToken cancellationToken) =>
+        Blobs.DeleteAsync(new BlobName(BlobKind.Snapshot, id.ToString()), cancellationToken);
+
     /// <summary>Loads every snapshot that passes the filter, oldest first.</summary>
     public async Task<List<Snapshot>> ListSnapshotsAsync(SnapshotFilter filter, CancellationToken cancellationToken)
     {
