@@ -111,6 +111,8 @@ public static class Program
         root.Add(DiffCommand.Create(context));
         root.Add(StatsCommand.Create(context));
         root.Add(KeyCommand.Create(context));
+        root.Add(CheckCommand.Create(context));
+        root.Add(Commands.Repair.RepairCommand.Create(context));
         return root;
     }
 }
