@@ -125,6 +125,7 @@ internal static class CheckCommand
         if (r.DamagedIndexFiles.Count > 0 || r.DamagedPacks.Count > 0)
             o.WriteLine("to rebuild the index from the packs that remain: cairn repair index");
         if (r.Affected.Count > 0)
-            o.WriteLine("to rewrite the affected snapshots without their lost data: cairn repair snapshots (see --help)");
+            o.WriteLine("to rewrite the affected snapshots without their lost data: cairn repair snapshots" +
+                        (r.ReadDataSubset is null ? "" : " --read-data") + " (see --help)");
     }
 }

@@ -26,7 +26,9 @@ public sealed record LostEntry(string Path, string Message);
 /// <param name="Lost">The entries that lost data, by path.</param>
 /// <param name="Unrepairable">Why there is no replacement (its root tree is lost), or null.</param>
 /// <param name="OriginalRemoved">True when --forget deleted the original.</param>
-public sealed record SnapshotRepair(Snapshot Original, Snapshot? Repaired, IReadOnlyList<LostEntry> Lost, string? Unrepairable, bool OriginalRemoved);
+/// <param name="EarlierRepair">True when <paramref name="Repaired"/> was written by an earlier run (nothing new was written).</param>
+public sealed record SnapshotRepair(Snapshot Original, Snapshot? Repaired, IReadOnlyList<LostEntry> Lost, string? Unrepairable, bool OriginalRemoved,
+    bool EarlierRepair = false);
 
 /// <summary>
 /// <c>repair snapshots</c>: rewrites snapshots whose trees use lost blobs (see <see cref="CheckReport.LostBlobs"/>) into
@@ -67,9 +69,16 @@ public sealed class SnapshotRepairer
             options.DryRun);
     }
 
-    /// <summary>Repairs those of <paramref name="snapshots"/> that lost data; the others are left out of the result.</summary>
-    public async Task<List<SnapshotRepair>> RunAsync(IEnumerable<Snapshot> snapshots, CancellationToken cancellationToken)
+    /// <summary>
+    /// Repairs those of <paramref name="snapshots"/> that lost data; the others are left out of the result. A damaged
+    /// snapshot that already has a replacement among <paramref name="existing"/> (one whose "original" names it, from an
+    /// earlier run without --forget) is not rewritten again; with --forget it is now deleted.
+    /// </summary>
+    public async Task<List<SnapshotRepair>> RunAsync(IEnumerable<Snapshot> snapshots, IEnumerable<Snapshot> existing, CancellationToken cancellationToken)
     {
+        var earlier = new Dictionary<ObjectId, Snapshot>();
+        foreach (var s in existing)
+            if (s.Original is { } original) earlier.TryAdd(original, s);
         var results = new List<SnapshotRepair>();
         foreach (var snapshot in snapshots)
         {
@@ -80,6 +89,11 @@ public sealed class SnapshotRepairer
                 continue;
             }
             if (!root.Changed) continue;
+            if (earlier.TryGetValue(snapshot.Id, out var replacement))
+            {
+                results.Add(new SnapshotRepair(snapshot, replacement, [], null, false, EarlierRepair: true));
+                continue;
+            }
             var lost = root.Lost.Select(l => l with { Path = l.Path.Length == 0 ? "/" : l.Path }).OrderBy(l => l.Path, StringComparer.Ordinal).ToList();
             var repaired = snapshot with
             {
@@ -99,7 +113,7 @@ public sealed class SnapshotRepairer
         await _repository.Content.FlushAsync(cancellationToken).ConfigureAwait(false);
         for (int i = 0; i < results.Count; i++)
         {
-            if (results[i].Repaired is not { } repaired) continue;
+            if (results[i].Repaired is not { } repaired || results[i].EarlierRepair) continue;
             results[i] = results[i] with { Repaired = await _repository.SaveSnapshotAsync(repaired, cancellationToken).ConfigureAwait(false) };
         }
         if (!_options.Forget) return results;

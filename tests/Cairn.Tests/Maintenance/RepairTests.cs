@@ -139,10 +139,18 @@ public sealed class RepairTests
         Assert.Equal(new FileInfo(lab.FilePath(file)).Length, content.Length);
         Assert.All(content, b => Assert.Equal(0, b));
 
-        // Removing the original and rebuilding the index leaves a clean repository.
+        // A second run does not repair the original again; with --forget it only removes it.
+        var again = (await lab.Cli.RunAsync(0, "repair", "snapshots", "--json")).Json.GetProperty("snapshots").EnumerateArray().Single();
+        Assert.True(again.GetProperty("earlier_repair").GetBoolean());
+        Assert.Equal(repaired, again.GetProperty("repaired").GetString());
+        Assert.Equal(2, (await SnapshotsAsync(lab)).Count);
+        var forget = await lab.Cli.RunAsync(0, "repair", "snapshots", "--forget");
+        Assert.Contains("already repaired", forget.Stdout);
+        Assert.Equal(repaired, Assert.Single(await SnapshotsAsync(lab)).GetProperty("id").GetString());
+
+        // What remains is the missing pack in the index: rebuilding it leaves a clean repository.
+        await lab.CheckAsync(14);
         await lab.Cli.RunAsync(0, "repair", "index");
-        var original = (await SnapshotsAsync(lab)).Single(s => !s.TryGetProperty("original", out _)).GetProperty("id").GetString()!;
-        File.Delete(Path.Combine(lab.Cli.Repo, "snapshots", original));
         await lab.CheckAsync(0, "--read-data");
     }
 

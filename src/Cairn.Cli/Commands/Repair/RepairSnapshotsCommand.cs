@@ -48,6 +48,12 @@ internal static class RepairSnapshotsCommand
                 session.Warn("the index still names damaged or missing packs, or some index files are damaged: run 'cairn repair index' too, " +
                              "so that new backups store the lost data again");
 
+            var structurallyDamaged = report.DamagedPacks.Select(d => d.PackId).ToHashSet();
+            int corruptInIntactPacks = report.DamagedBlobs.Count(b => !b.HasIntactCopy && b.PackId is { } pack && !structurallyDamaged.Contains(pack));
+            if (corruptInIntactPacks > 0)
+                session.Warn($"{corruptInIntactPacks} corrupt blobs stay listed in the index until prune rewrites their packs; until then a backup " +
+                             "of the same data may reuse them: run 'cairn check --read-data' after the next backup");
+
             var refs = session.Get(snapshotsArg) ?? [];
             var filter = selection.Read(session);
             List<Snapshot> chosen;
@@ -64,7 +70,7 @@ internal static class RepairSnapshotsCommand
             bool dry = session.Get(dryRun);
             var repairs = report.LostBlobs.Count == 0 ? []
                 : await new SnapshotRepairer(repository, report.LostBlobs, new SnapshotRepairOptions { DryRun = dry, Forget = session.Get(forget) })
-                    .RunAsync(chosen, ct).ConfigureAwait(false);
+                    .RunAsync(chosen, report.SnapshotList, ct).ConfigureAwait(false);
 
             if (session.Json)
             {
@@ -75,8 +81,9 @@ internal static class RepairSnapshotsCommand
                     Snapshots = repairs.Select(r => new
                     {
                         Original = r.Original.Id.ToString(),
-                        Repaired = r.Repaired is { } s && !dry ? s.Id.ToString() : null,
+                        Repaired = r.Repaired is { } s && (!dry || r.EarlierRepair) ? s.Id.ToString() : null,
                         Removed = r.OriginalRemoved,
+                        r.EarlierRepair,
                         r.Unrepairable,
                         Lost = r.Lost.Select(l => new { l.Path, l.Message }),
                     }),
@@ -109,13 +116,17 @@ internal static class RepairSnapshotsCommand
                 continue;
             }
             foreach (var l in r.Lost) o.WriteLine($"  {l.Path}: {l.Message}");
-            if (dry) o.WriteLine("  would be saved as a new snapshot tagged 'repaired'");
+            if (r.EarlierRepair)
+                o.WriteLine($"  already repaired as snapshot {r.Repaired!.Id.ToShortString()}; " + (r.OriginalRemoved ? "the original was removed"
+                    : dry ? "nothing to do" : "the original is kept (remove it with --forget)"));
+            else if (dry) o.WriteLine("  would be saved as a new snapshot tagged 'repaired'");
             else o.WriteLine($"  saved as snapshot {r.Repaired!.Id.ToShortString()}; " +
                              (r.OriginalRemoved ? "the original was removed" : "the original is kept (remove it with --forget)"));
         }
-        int repaired = repairs.Count(r => r.Repaired is not null);
+        int repaired = repairs.Count(r => r.Repaired is not null && !r.EarlierRepair);
+        int unrepairable = repairs.Count(r => r.Unrepairable is not null);
         o.WriteLine(dry
             ? $"dry run: {repaired} snapshots would be rewritten, nothing was changed"
-            : $"{repaired} snapshots rewritten, {repairs.Count - repaired} could not be repaired");
+            : $"{repaired} snapshots rewritten, {repairs.Count(r => r.OriginalRemoved)} originals removed, {unrepairable} could not be repaired");
     }
 }
