@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Cairn.Content;
 using Cairn.Maintenance.Check;
+using Cairn.Snapshots;
+using Cairn.Storage;
 
 namespace Cairn.Tests.Maintenance;
 
@@ -44,6 +46,21 @@ public sealed class CheckTests
         await lab.Cli.RunAsync(2, "check", "--read-data", "--read-data-subset", "1/2");
         await lab.Cli.RunAsync(2, "check", "--read-data-subset", "3/2");
         await lab.Cli.RunAsync(2, "check", "--read-data-subset", "0%");
+    }
+
+    [Fact]
+    public async Task The_golden_repository_checks_clean_with_every_blob_read()
+    {
+        // Check never writes, so it runs on the golden repository in the test output directly.
+        var directory = Path.Combine(AppContext.BaseDirectory, "Golden", "repository-v1");
+        await using var repository = await Repository.OpenAsync(new LocalBlobStore(directory), "golden password"u8.ToArray(), CancellationToken.None,
+            loadIndex: false);
+        var report = await new Checker(repository, new CheckOptions { ReadData = PackSubset.All }).RunAsync(CancellationToken.None);
+        Assert.True(report.IsClean, string.Join("; ", report.DamagedBlobs.Select(b => b.Problem).Concat(report.DamagedPacks.Select(p => p.Problem))));
+        Assert.Equal(1, report.Snapshots);
+        Assert.Equal(report.Packs, report.PacksRead);
+        Assert.Equal(report.IndexedBlobs, report.BlobsRead);
+        Assert.Empty(report.UnreferencedPacks);
     }
 
     [Fact]
