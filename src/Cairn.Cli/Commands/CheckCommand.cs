@@ -21,16 +21,16 @@ internal static class CheckCommand
             "every chunk the trees reference is in the index; every pack the index names exists and has the size the index\n" +
             "implies. Packs that no index names are listed as unreferenced: an interrupted backup leaves them, they are not\n" +
             "damage, and 'cairn prune' removes them.\n\n" +
-            "--read-data also reads every pack (in parallel, in large ranges) and verifies every blob in it: decryption,\n" +
-            "decompression and keyed hash, and that the pack's header matches the index. --read-data-subset does the same for\n" +
-            "part of the packs, so that a daily job covers the whole repository over a month with a fraction of the reads.\n\n" +
+            "--read-data also reads every pack the index names (in parallel, in large ranges) and verifies every blob in it:\n" +
+            "decryption, decompression and keyed hash, and that the pack's header matches the index. --read-data-subset does\n" +
+            "the same for part of the packs, so that a daily job covers the whole repository over a month.\n\n" +
             "The exit code is 0 when nothing is damaged and 14 when something is. Then run 'cairn repair index' (for damaged\n" +
             "index files, and missing or truncated packs) and 'cairn repair snapshots' (for snapshots that lost data).\n\n" +
             "Examples:\n" +
             "  cairn check\n" +
             "  cairn check --read-data\n" +
             "  cairn check --read-data-subset 10%\n" +
-            "  cairn check --read-data-subset \"$(date +%-d)/31\"    # every pack once a month\n" +
+            "  cairn check --read-data-subset \"$(( $(date +%s) / 86400 % 30 + 1 ))/30\"   # daily: every pack every 30 days\n" +
             "  cairn check --json | jq '.affected[] | [.short_id, .path]'");
         command.Add(readData);
         command.Add(subset);
