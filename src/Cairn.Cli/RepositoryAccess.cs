@@ -28,13 +28,14 @@ internal static class RepositoryAccess
     public static KdfParameters NewKeyKdf(Session session) =>
         session.Env.IsSet(KdfParameters.CheapKdfEnvironmentVariable) ? KdfParameters.ForTests : KdfParameters.Calibrate(TimeSpan.FromMilliseconds(500));
 
-    public static async Task<Repository> OpenAsync(Session session, CancellationToken cancellationToken)
+    /// <summary>Opens the repository; <paramref name="loadIndex"/> false leaves the index to the caller (check, repair).</summary>
+    public static async Task<Repository> OpenAsync(Session session, CancellationToken cancellationToken, bool loadIndex = true)
     {
         var location = Locate(session);
         var store = new LocalBlobStore(location.Path);
         await EnsureExistsAsync(store, location, cancellationToken).ConfigureAwait(false);
         var password = Passwords.Resolve(session, location.IsDefault ? location.DefaultPasswordFile : null);
-        return await Repository.OpenAsync(store, password, cancellationToken).ConfigureAwait(false);
+        return await Repository.OpenAsync(store, password, cancellationToken, loadIndex: loadIndex).ConfigureAwait(false);
     }
 
     /// <summary>For backup: opens the repository, first creating the embedded default one if this is its first use.</summary>

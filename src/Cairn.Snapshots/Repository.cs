@@ -14,6 +14,12 @@ public sealed record RepositoryInitOptions
 
     /// <summary>zstd level for blobs.</summary>
     public int CompressionLevel { get; init; } = 3;
+
+    /// <summary>
+    /// Target pack size in bytes; null keeps the default (16 MiB). Not offered on the command line: tests set a few
+    /// hundred KiB to get many packs out of little data.
+    /// </summary>
+    public int? PackSize { get; init; }
 }
 
 /// <summary>
@@ -67,7 +73,8 @@ public sealed class Repository : IAsyncDisposable
             throw new CairnException($"a repository already exists at {blobs.Location}", ExitCode.Usage);
         var master = MasterKey.Generate();
         var now = time.GetUtcNow();
-        var config = RepositoryConfig.CreateNew(now) with { CompressionLevel = options.CompressionLevel };
+        var config = RepositoryConfig.CreateNew(now);
+        config = config with { CompressionLevel = options.CompressionLevel, PackSize = options.PackSize ?? config.PackSize };
         var kdf = options.Kdf ?? KdfParameters.ForNewKeyFile(TimeSpan.FromMilliseconds(500));
         // The key file goes first: a config without a key would be a repository nobody can open.
         var keyId = await RepositoryKeys.AddAsync(blobs, master, password, kdf, now, cancellationToken).ConfigureAwait(false);
@@ -75,9 +82,12 @@ public sealed class Repository : IAsyncDisposable
         return new Repository(blobs, master, keyId, config, null);
     }
 
-    /// <summary>Opens a repository with a password and loads its index.</summary>
+    /// <summary>
+    /// Opens a repository with a password and, unless <paramref name="loadIndex"/> is false, loads its index (check and
+    /// repair load it themselves, so that a damaged index file is reported instead of stopping them).
+    /// </summary>
     public static async Task<Repository> OpenAsync(IBlobStore blobs, ReadOnlyMemory<byte> password, CancellationToken cancellationToken,
-        ContentStoreOptions? options = null)
+        ContentStoreOptions? options = null, bool loadIndex = true)
     {
         byte[] configBytes;
         try
@@ -93,7 +103,7 @@ public sealed class Repository : IAsyncDisposable
         var (master, keyId) = await RepositoryKeys.UnlockAsync(blobs, password, cancellationToken).ConfigureAwait(false);
         var config = RepositoryConfig.Decode(configBytes, new ObjectCipher(master), blobs.Location);
         var repository = new Repository(blobs, master, keyId, config, options);
-        await repository.Content.LoadIndexAsync(cancellationToken).ConfigureAwait(false);
+        if (loadIndex) await repository.Content.LoadIndexAsync(cancellationToken).ConfigureAwait(false);
         return repository;
     }
 
