@@ -221,6 +221,7 @@ public sealed class ContentStore : IAsyncDisposable
                 var (packId, bytes) = pack.Finish(Cipher);
                 if (DiscardWrites) return;
                 await Blobs.PutAsync(PackName(packId), bytes, cancellationToken).ConfigureAwait(false);
+                CrashPoints.Reached(CrashPoints.PackUploaded);
                 Interlocked.Increment(ref _packsWritten);
                 var entries = pack.Entries;
                 Index.AddPack(packId, entries);
@@ -264,6 +265,7 @@ public sealed class ContentStore : IAsyncDisposable
                 _unindexed.Clear();
             }
             await SaveFileAsync(BlobKind.Index, ObjectType.Index, file.Encode(), compress: true, cancellationToken).ConfigureAwait(false);
+            CrashPoints.Reached(CrashPoints.IndexWritten);
         }
         finally
         {

@@ -35,6 +35,7 @@ public sealed class LocalBlobStore : IBlobStore
         try
         {
             await WriteTempFileAsync(tempPath, data, cancellationToken).ConfigureAwait(false);
+            CrashPoints.Reached(CrashPoints.PutTempWritten);
             // rename(2) replaces the final name atomically, so readers see the old blob or the whole new one.
             File.Move(tempPath, path, overwrite: true);
             DirectorySync.Flush(directory);

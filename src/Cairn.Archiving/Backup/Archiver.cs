@@ -106,7 +106,12 @@ public sealed class Archiver
                 DurationSeconds = (finished - started).TotalSeconds,
             },
         };
-        if (!_options.DryRun) snapshot = await _repository.SaveSnapshotAsync(snapshot, cancellationToken).ConfigureAwait(false);
+        if (!_options.DryRun)
+        {
+            CrashPoints.Reached(CrashPoints.BeforeSnapshot);
+            snapshot = await _repository.SaveSnapshotAsync(snapshot, cancellationToken).ConfigureAwait(false);
+            CrashPoints.Reached(CrashPoints.AfterSnapshot);
+        }
         return new BackupResult(snapshot, _options.DryRun);
     }
 
