@@ -11,6 +11,7 @@ public static class Program
     /// <summary>Entry point of the cairn executable.</summary>
     public static async Task<int> Main(string[] args)
     {
+        _ = CrashPoints.IsArmed; // reads CAIRN_TEST_CRASH_AT now: a malformed value stops the process before it writes anything
         using var interrupt = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
         {

@@ -39,6 +39,9 @@ public static class CrashPoints
 
     private static readonly Target? s_target = Parse(Environment.GetEnvironmentVariable(EnvironmentVariable));
 
+    /// <summary>True when the hook is armed. Reading it at startup makes a malformed variable fail before anything is written.</summary>
+    public static bool IsArmed => s_target is not null;
+
     /// <summary>Marks that the process reached <paramref name="point"/>; kills it there if the hook says so.</summary>
     public static void Reached(string point)
     {

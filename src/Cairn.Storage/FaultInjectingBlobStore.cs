@@ -1,8 +1,14 @@
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 
 namespace Cairn.Storage;
 
 /// <summary>A test decorator that makes calls fail, stall or write partial blobs at random, reproducibly per seed.</summary>
+/// <remarks>
+/// A partial write breaks the <see cref="IBlobStore"/> contract on purpose: it leaves a prefix under the real name, as a
+/// backend without atomic puts would. Over a store that keeps the contract it shows what the layers above do when a
+/// backend does not: the put fails, and what it left is damage for check to name (see <see cref="PartiallyWritten"/>).
+/// </remarks>
 public sealed class FaultInjectingBlobStore : IBlobStore
 {
     private enum Fault
@@ -18,6 +24,7 @@ public sealed class FaultInjectingBlobStore : IBlobStore
     private readonly FaultPlan _plan;
     private readonly Random _random;
     private readonly Lock _randomLock = new();
+    private readonly ConcurrentDictionary<BlobName, int> _partial = new();
     private int _injected;
 
     /// <summary>Wraps <paramref name="inner"/>, injecting the faults of <paramref name="plan"/>.</summary>
@@ -42,15 +49,22 @@ public sealed class FaultInjectingBlobStore : IBlobStore
     /// <summary>How many faults (errors, stalls and partial writes) have been injected so far.</summary>
     public int InjectedFaults => Volatile.Read(ref _injected);
 
+    /// <summary>
+    /// Each blob a partial write left a prefix of, with the length the whole blob has: a later put of the same name may
+    /// have replaced the prefix since, which the inner store's length shows.
+    /// </summary>
+    public IReadOnlyDictionary<BlobName, int> PartiallyWritten => _partial;
+
     /// <inheritdoc/>
     public async Task PutAsync(BlobName name, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
     {
-        var (fault, fraction) = Draw(_plan.Put);
+        var (fault, fraction) = Draw(_plan.Put, name.Kind);
         if (fault == Fault.PartialWrite && data.Length > 0)
         {
             // A non-atomic backend that dies mid-upload leaves a strict prefix under the real name.
             var prefix = (int)(fraction * data.Length);
             await _inner.PutAsync(name, data[..prefix], cancellationToken).ConfigureAwait(false);
+            _partial[name] = data.Length;
             throw new StorageException($"injected fault: put of {name} died after {prefix} of {data.Length} bytes", isTransient: true);
         }
 
@@ -61,28 +75,28 @@ public sealed class FaultInjectingBlobStore : IBlobStore
     /// <inheritdoc/>
     public async Task<byte[]> GetAsync(BlobName name, CancellationToken cancellationToken = default)
     {
-        await ApplyAsync(Draw(_plan.Get).Fault, "get", name, cancellationToken).ConfigureAwait(false);
+        await ApplyAsync(Draw(_plan.Get, name.Kind).Fault, "get", name, cancellationToken).ConfigureAwait(false);
         return await _inner.GetAsync(name, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
     public async Task ReadRangeAsync(BlobName name, long offset, Memory<byte> destination, CancellationToken cancellationToken = default)
     {
-        await ApplyAsync(Draw(_plan.ReadRange).Fault, "read range of", name, cancellationToken).ConfigureAwait(false);
+        await ApplyAsync(Draw(_plan.ReadRange, name.Kind).Fault, "read range of", name, cancellationToken).ConfigureAwait(false);
         await _inner.ReadRangeAsync(name, offset, destination, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
     public async Task<BlobInfo> StatAsync(BlobName name, CancellationToken cancellationToken = default)
     {
-        await ApplyAsync(Draw(_plan.Stat).Fault, "stat", name, cancellationToken).ConfigureAwait(false);
+        await ApplyAsync(Draw(_plan.Stat, name.Kind).Fault, "stat", name, cancellationToken).ConfigureAwait(false);
         return await _inner.StatAsync(name, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
     public async IAsyncEnumerable<BlobInfo> ListAsync(BlobKind kind, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await ApplyAsync(Draw(_plan.List).Fault, "list", kind.ToString().ToLowerInvariant(), cancellationToken).ConfigureAwait(false);
+        await ApplyAsync(Draw(_plan.List, kind).Fault, "list", kind.ToString().ToLowerInvariant(), cancellationToken).ConfigureAwait(false);
         await foreach (var info in _inner.ListAsync(kind, cancellationToken).ConfigureAwait(false))
         {
             yield return info;
@@ -92,7 +106,7 @@ public sealed class FaultInjectingBlobStore : IBlobStore
     /// <inheritdoc/>
     public async Task DeleteAsync(BlobName name, CancellationToken cancellationToken = default)
     {
-        await ApplyAsync(Draw(_plan.Delete).Fault, "delete", name, cancellationToken).ConfigureAwait(false);
+        await ApplyAsync(Draw(_plan.Delete, name.Kind).Fault, "delete", name, cancellationToken).ConfigureAwait(false);
         await _inner.DeleteAsync(name, cancellationToken).ConfigureAwait(false);
     }
 
@@ -100,7 +114,7 @@ public sealed class FaultInjectingBlobStore : IBlobStore
     public ValueTask DisposeAsync() => _inner.DisposeAsync();
 
     // One draw per call, under a lock, so a given sequence of calls meets the same faults for a given seed.
-    private (Fault Fault, double Fraction) Draw(FaultRates rates)
+    private (Fault Fault, double Fraction) Draw(FaultRates rates, BlobKind kind)
     {
         double roll, fraction;
         lock (_randomLock)
@@ -109,7 +123,8 @@ public sealed class FaultInjectingBlobStore : IBlobStore
             fraction = _random.NextDouble();
         }
 
-        var fault = (roll -= rates.Transient) < 0 ? Fault.Transient
+        var fault = _plan.Kinds is { } kinds && !kinds.Contains(kind) ? Fault.None
+            : (roll -= rates.Transient) < 0 ? Fault.Transient
             : (roll -= rates.Permanent) < 0 ? Fault.Permanent
             : (roll -= rates.Stall) < 0 ? Fault.Stall
             : roll - rates.PartialWrite < 0 ? Fault.PartialWrite

@@ -22,6 +22,12 @@ public sealed record FaultPlan(int Seed)
     /// <summary>Faults for <see cref="IBlobStore.DeleteAsync"/>.</summary>
     public FaultRates Delete { get; init; } = FaultRates.None;
 
+    /// <summary>
+    /// The kinds of blob faults hit (a listing counts as its kind); null for every kind. Calls on other kinds still draw
+    /// from the random sequence, so narrowing the kinds does not change which calls are hit.
+    /// </summary>
+    public IReadOnlySet<BlobKind>? Kinds { get; init; }
+
     /// <summary>How long a stall lasts.</summary>
     public TimeSpan StallDuration { get; init; } = TimeSpan.FromMilliseconds(50);
 

@@ -53,6 +53,25 @@ public sealed class FaultInjectingBlobStoreTests
     }
 
     [Fact]
+    public async Task Faults_aimed_at_some_kinds_spare_the_others_and_partial_writes_are_recorded()
+    {
+        var inner = new InMemoryBlobStore();
+        var plan = new FaultPlan(9) { Put = new FaultRates(PartialWrite: 1), Get = new FaultRates(Permanent: 1), Kinds = new HashSet<BlobKind> { BlobKind.Index } };
+        await using var store = new FaultInjectingBlobStore(inner, plan);
+        var pack = new BlobName(BlobKind.Pack, "ab01");
+        var index = new BlobName(BlobKind.Index, "cd02");
+
+        await store.PutAsync(pack, new byte[100]);
+        Assert.Equal(100, (await store.GetAsync(pack)).Length);
+        await Assert.ThrowsAsync<StorageException>(() => store.PutAsync(index, new byte[100]));
+        await Assert.ThrowsAsync<StorageException>(() => store.GetAsync(index));
+
+        Assert.Equal(2, store.InjectedFaults);
+        Assert.Equal(100, Assert.Single(store.PartiallyWritten, p => p.Key == index).Value);
+        Assert.True((await inner.StatAsync(index)).Length < 100);
+    }
+
+    [Fact]
     public async Task A_stall_honours_cancellation()
     {
         var plan = new FaultPlan(4) { Get = new FaultRates(Stall: 1), StallDuration = TimeSpan.FromMinutes(5) };
