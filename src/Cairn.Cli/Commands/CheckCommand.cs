@@ -98,7 +98,13 @@ internal static class CheckCommand
                      $"{r.Trees} trees, {r.DataBlobs} data chunks");
         if (r.ReadDataSubset is not null)
             session.Info($"read {r.PacksRead} packs ({r.ReadDataSubset}): {r.BlobsRead} blobs, {Format.Bytes(r.BytesRead)}");
-        if (r.UnreferencedPacks.Count > 0)
+        // Blobs that no index lists may sit in packs that no index names, when an index file was lost: rebuilding the index
+        // finds them, and pruning or cutting them out of the snapshots first would throw them away.
+        bool maybeUnindexed = r.UnreferencedPacks.Count > 0 && r.DamagedBlobs.Any(b => b.PackId is null);
+        if (maybeUnindexed)
+            session.Info($"{r.UnreferencedPacks.Count} packs are not in the index: they may hold the blobs that are missing below " +
+                         "(run 'cairn repair index' first, and do not prune before it)");
+        else if (r.UnreferencedPacks.Count > 0)
             session.Info($"{r.UnreferencedPacks.Count} packs are not in the index (left by interrupted backups, not damage; 'cairn prune' removes them)");
         if (r.IsClean)
         {
@@ -122,10 +128,11 @@ internal static class CheckCommand
         o.WriteLine($"the repository is damaged: {r.DamagedPacks.Select(p => p.PackId).Distinct().Count()} packs, {r.DamagedBlobs.Count} blobs, " +
                     $"{r.DamagedIndexFiles.Count} index files, {r.DamagedSnapshots.Count} snapshot files; " +
                     $"{r.Affected.Count} entries of {snapshots} snapshots lost data");
-        if (r.DamagedIndexFiles.Count > 0 || r.DamagedPacks.Count > 0)
+        bool rebuild = r.DamagedIndexFiles.Count > 0 || r.DamagedPacks.Count > 0 || maybeUnindexed;
+        if (rebuild)
             o.WriteLine("to rebuild the index from the packs that remain: cairn repair index");
         if (r.Affected.Count > 0)
-            o.WriteLine("to rewrite the affected snapshots without their lost data: cairn repair snapshots" +
+            o.WriteLine((rebuild ? "then, if check still finds lost data, " : "") + "to rewrite the affected snapshots without their lost data: cairn repair snapshots" +
                         (r.ReadDataSubset is null ? "" : " --read-data") + " (see --help)");
     }
 }

@@ -44,6 +44,9 @@ internal static class RepairSnapshotsCommand
             var report = await ProgressDisplay.RunAsync(session, checker.RunAsync(ct), () => $"checking: {p.Phase}").ConfigureAwait(false);
             foreach (var f in report.DamagedSnapshots)
                 session.Warn($"snapshot file {f.Name} cannot be read ({f.Problem}), so it cannot be repaired");
+            if (report.UnreferencedPacks.Count > 0 && report.DamagedBlobs.Any(b => b.PackId is null))
+                session.Warn($"{report.UnreferencedPacks.Count} packs are not in the index and may hold blobs this repair treats as lost " +
+                             "(an index file was lost?): run 'cairn repair index' first");
             if (report.DamagedPacks.Count > 0 || report.DamagedIndexFiles.Count > 0)
                 session.Warn("the index still names damaged or missing packs, or some index files are damaged: run 'cairn repair index' too, " +
                              "so that new backups store the lost data again");
