@@ -15,6 +15,8 @@ internal sealed record ProcessResult(string Command, int ExitCode, string Stdout
 
     public JsonElement Json => JsonDocument.Parse(Stdout).RootElement;
 
+    public string Summary => $"{Elapsed.TotalSeconds:F2} s: cairn {Command} -> {ExitCode}{(KilledByTest ? " (killed)" : "")}";
+
     public override string ToString() =>
         $"cairn {Command}: exit {ExitCode}{(KilledByTest ? " (killed by the test)" : "")} after {Elapsed.TotalSeconds:F2} s\nstdout:\n{Stdout}\nstderr:\n{Stderr}";
 }
@@ -38,6 +40,9 @@ internal sealed class CairnProcess(string root, string repository, string passwo
         ["CAIRN_PASSWORD_FILE", "CAIRN_PASSWORD_COMMAND", Cairn.CrashPoints.EnvironmentVariable, "CAIRN_REPOSITORY", "CAIRN_PASSWORD"];
 
     public string Repository { get; } = repository;
+
+    /// <summary>Called with every result, e.g. to write what ran and how long it took to the test's output.</summary>
+    public Action<ProcessResult>? Log { get; set; }
 
     /// <summary>Extra environment for every run (e.g. a different repository).</summary>
     public Dictionary<string, string> Environment { get; } = [];
@@ -106,8 +111,10 @@ internal sealed class CairnProcess(string root, string repository, string passwo
         }
         await exited;
         // A process that ended by itself just before the kill keeps its own exit code and does not count as killed.
-        return new ProcessResult(string.Join(' ', args), process.ExitCode, await stdout, await stderr,
+        var result = new ProcessResult(string.Join(' ', args), process.ExitCode, await stdout, await stderr,
             killed && process.ExitCode == ProcessResult.SigKill, clock.Elapsed);
+        Log?.Invoke(result);
+        return result;
     }
 
     private static void Kill(Process process)

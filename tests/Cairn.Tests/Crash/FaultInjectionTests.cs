@@ -48,9 +48,9 @@ public sealed class FaultInjectionTests(FaultSource source, Xunit.Abstractions.I
     private static readonly TimeSpan s_bound = TimeSpan.FromSeconds(30);
     private static readonly byte[] s_password = Encoding.UTF8.GetBytes("fault password");
 
-    public static TheoryData<int> Seeds => [.. Enumerable.Range(1, 24)];
+    public static TheoryData<int> Seeds => [.. Enumerable.Range(1, 20)];
 
-    public static TheoryData<int> PartialSeeds => [.. Enumerable.Range(101, 16)];
+    public static TheoryData<int> PartialSeeds => [.. Enumerable.Range(101, 12)];
 
     /// <summary>Faults a store that keeps its contract can have: errors and stalls, no partial writes.</summary>
     [Theory]
