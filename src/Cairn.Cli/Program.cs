@@ -110,6 +110,7 @@ public static class Program
         root.Add(DumpCommand.Create(context));
         root.Add(DiffCommand.Create(context));
         root.Add(StatsCommand.Create(context));
+        root.Add(PruneCommand.Create(context));
         root.Add(KeyCommand.Create(context));
         return root;
     }

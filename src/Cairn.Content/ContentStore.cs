@@ -118,23 +118,14 @@ public sealed class ContentStore : IAsyncDisposable
         ThrowIfUploadFailed();
         if (Index.Contains(id) || !_pending.TryAdd(id, 0)) return new StoredBlob(id, false, 0);
 
-        PackBuilder? full = null;
+        PackBuilder? full;
         int storedLength;
         var codec = RentCodec();
         try
         {
             var sealedBlob = codec.Encode(type, id, plaintext.Span, out var flags);
             storedLength = sealedBlob.Length;
-            lock (_packLock)
-            {
-                _pack ??= new PackBuilder(_packBuffers.TryTake(out var buffer) ? buffer : GC.AllocateUninitializedArray<byte>(Config.PackSize + Config.PackSize / 2));
-                _pack.Append(type, flags, id, sealedBlob, plaintext.Length);
-                if (_pack.Length >= Config.PackSize)
-                {
-                    full = _pack;
-                    _pack = null;
-                }
-            }
+            full = Append(type, flags, id, sealedBlob, plaintext.Length);
         }
         catch
         {
@@ -145,15 +136,86 @@ public sealed class ContentStore : IAsyncDisposable
         {
             ReturnCodec(codec);
         }
-        Interlocked.Increment(ref _blobsAdded);
-        Interlocked.Add(ref _rawBytesAdded, plaintext.Length);
-        Interlocked.Add(ref _storedBytesAdded, storedLength);
         if (full is not null) await StartUploadAsync(full, cancellationToken).ConfigureAwait(false);
         return new StoredBlob(id, true, storedLength);
     }
 
+    /// <summary>
+    /// Stores a blob that is already compressed and sealed, as read from <paramref name="source"/>, unless it is already
+    /// stored. Prune and copy move blobs between packs this way: the sealing binds type and id, not the pack, so the bytes
+    /// stay valid. They are opened, decompressed and re-hashed first, as for every pack write, so a damaged blob is never
+    /// copied (the <see cref="IntegrityException"/> names it and its source pack).
+    /// </summary>
+    public async ValueTask<StoredBlob> StoreSealedAsync(BlobLocation source, ReadOnlyMemory<byte> sealedBlob, CancellationToken cancellationToken)
+    {
+        ThrowIfUploadFailed();
+        var entry = source.Entry;
+        if (Index.Contains(entry.Id) || !_pending.TryAdd(entry.Id, 0)) return new StoredBlob(entry.Id, false, 0);
+        PackBuilder? full;
+        var codec = RentCodec();
+        try
+        {
+            codec.Verify(entry, sealedBlob.Span, Describe(source));
+            full = Append(entry.Type, entry.Flags, entry.Id, sealedBlob.Span, (int)entry.RawLength);
+        }
+        catch
+        {
+            _pending.TryRemove(entry.Id, out _);
+            throw;
+        }
+        finally
+        {
+            ReturnCodec(codec);
+        }
+        if (full is not null) await StartUploadAsync(full, cancellationToken).ConfigureAwait(false);
+        return new StoredBlob(entry.Id, true, sealedBlob.Length);
+    }
+
+    /// <summary>Adds a verified sealed blob to the pack being filled; returns that pack when it is full (to upload).</summary>
+    private PackBuilder? Append(ObjectType type, BlobFlags flags, in ObjectId id, ReadOnlySpan<byte> sealedBlob, int rawLength)
+    {
+        PackBuilder? full = null;
+        lock (_packLock)
+        {
+            _pack ??= new PackBuilder(_packBuffers.TryTake(out var buffer) ? buffer : GC.AllocateUninitializedArray<byte>(Config.PackSize + Config.PackSize / 2));
+            _pack.Append(type, flags, id, sealedBlob, rawLength);
+            if (_pack.Length >= Config.PackSize)
+            {
+                full = _pack;
+                _pack = null;
+            }
+        }
+        Interlocked.Increment(ref _blobsAdded);
+        Interlocked.Add(ref _rawBytesAdded, rawLength);
+        Interlocked.Add(ref _storedBytesAdded, sealedBlob.Length);
+        return full;
+    }
+
     /// <summary>Uploads the pack being filled, waits for every upload, and writes an index file for the new packs.</summary>
     public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        await UploadAllAsync(cancellationToken).ConfigureAwait(false);
+        await WriteIndexAsync(force: true, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Uploads the pack being filled and waits for every upload, but writes no index file: returns the packs that no
+    /// index file names yet, for the caller to list in its own (prune writes one index for kept and new packs together).
+    /// Use with <see cref="ContentStoreOptions.PacksPerIndexFile"/> set to <see cref="int.MaxValue"/>, else index files
+    /// may already have been written for some packs along the way.
+    /// </summary>
+    public async Task<IReadOnlyList<(ObjectId PackId, IReadOnlyList<BlobEntry> Blobs)>> FlushPacksAsync(CancellationToken cancellationToken)
+    {
+        await UploadAllAsync(cancellationToken).ConfigureAwait(false);
+        lock (_unindexed)
+        {
+            var packs = _unindexed.ToList();
+            _unindexed.Clear();
+            return packs;
+        }
+    }
+
+    private async Task UploadAllAsync(CancellationToken cancellationToken)
     {
         PackBuilder? last;
         lock (_packLock)
@@ -173,7 +235,6 @@ public sealed class ContentStore : IAsyncDisposable
             // The first failure is rethrown below with its own type.
         }
         ThrowIfUploadFailed();
-        await WriteIndexAsync(force: true, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task StartUploadAsync(PackBuilder pack, CancellationToken cancellationToken)
