@@ -93,6 +93,8 @@ internal static class PruneCommand
             $"copy {Count(s.BlobsToCopy, "used blob")} ({Format.Bytes(s.BytesToCopy)}), drop {Format.Bytes(s.BytesToRepack - s.BytesToCopy)}");
         session.Info($"to keep:     {Count(s.PacksToKeep, "pack")}, {Format.Bytes(s.UnusedBytesAfter)} unused left " +
             $"(--max-unused {options.MaxUnused}: {(options.MaxUnused.IsUnlimited ? "no limit" : "at most " + Format.Bytes(s.MaxUnusedBytes))})");
+        if (s.PacksListedAgain > 0)
+            session.Info($"to merge:    {Count(s.PacksListedAgain, "pack")} listed by more than one index file (left by an interrupted prune)");
         session.Info($"will free:   {Format.Bytes(s.BytesToFree)}");
     }
 

@@ -56,6 +56,8 @@ public sealed record PruneStatistics
     public int Snapshots { get; init; }
     /// <summary>Index files read (and superseded when the index is rewritten).</summary>
     public int IndexFiles { get; init; }
+    /// <summary>Listings of packs that an earlier index file already lists (an interrupted prune leaves them): the index is merged.</summary>
+    public int PacksListedAgain { get; init; }
     /// <summary>Pack files in the storage, indexed or not.</summary>
     public int Packs { get; init; }
     /// <summary>Their total size.</summary>
@@ -122,11 +124,11 @@ public sealed class PrunePlan
     /// <summary>Counts and sizes.</summary>
     public PruneStatistics Statistics { get; }
 
-    /// <summary>True when something would be deleted or repacked.</summary>
-    public bool HasWork => Problems.Count == 0 && (Statistics.PacksToDelete + Statistics.UnindexedPacks + Statistics.PacksToRepack) > 0;
+    /// <summary>True when something would be deleted, repacked or merged.</summary>
+    public bool HasWork => Problems.Count == 0 && (RewritesIndex || Statistics.UnindexedPacks > 0);
 
-    /// <summary>True when packs that the index names go away, so the index is rewritten.</summary>
-    public bool RewritesIndex => Statistics.PacksToDelete + Statistics.PacksToRepack > 0;
+    /// <summary>True when packs that the index names go away, or index files overlap, so the index is rewritten.</summary>
+    public bool RewritesIndex => Statistics.PacksToDelete + Statistics.PacksToRepack + Statistics.PacksListedAgain > 0;
 
     /// <summary>The index files the plan was made from; the new index supersedes exactly these.</summary>
     internal IReadOnlyList<ObjectId> IndexFiles { get; }

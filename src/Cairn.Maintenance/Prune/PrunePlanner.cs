@@ -31,7 +31,7 @@ public static class PrunePlanner
         ArgumentNullException.ThrowIfNull(options);
         var problems = new Problems();
         var snapshots = await LoadSnapshotsAsync(repository, problems, cancellationToken).ConfigureAwait(false);
-        var (indexFiles, packs) = await LoadIndexAsync(repository, problems, cancellationToken).ConfigureAwait(false);
+        var (indexFiles, packs, listedAgain) = await LoadIndexAsync(repository, problems, cancellationToken).ConfigureAwait(false);
         var unindexed = await MatchPackListingAsync(repository.Blobs, packs, problems, cancellationToken).ConfigureAwait(false);
 
         BlobReferences? references = null;
@@ -45,7 +45,7 @@ public static class PrunePlanner
         {
             problems.Add($"a tree of the snapshots cannot be read: {e.Message}");
         }
-        if (references is null || problems.Total > 0)
+        if (references is null)
             return new PrunePlan(problems.First, problems.Total, new PruneStatistics { Snapshots = snapshots.Count }, indexFiles, [.. packs.Values], unindexed);
 
         long usedBlobs = references.Trees.Count + references.Data.Count;
@@ -56,6 +56,7 @@ public static class PrunePlanner
         {
             Snapshots = snapshots.Count,
             IndexFiles = indexFiles.Count,
+            PacksListedAgain = listedAgain,
             UsedBlobs = usedBlobs,
             DuplicateBlobs = duplicates,
         };
@@ -86,15 +87,17 @@ public static class PrunePlanner
 
     /// <summary>
     /// Reads every index file again (the repository's merged index keeps one location per blob, but prune needs every
-    /// copy, per pack). A pack that several index files list (left by an interrupted prune) is taken once.
+    /// copy, per pack). A pack that several index files list (left by an interrupted prune) is taken once, and counted,
+    /// so that prune merges the index even when no pack is left to delete.
     /// </summary>
-    private static async Task<(List<ObjectId> Files, Dictionary<ObjectId, PackUsage> Packs)> LoadIndexAsync(Repository repository, Problems problems,
+    private static async Task<(List<ObjectId> Files, Dictionary<ObjectId, PackUsage> Packs, int ListedAgain)> LoadIndexAsync(Repository repository, Problems problems,
         CancellationToken cancellationToken)
     {
         var names = new List<BlobName>();
         await foreach (var info in repository.Blobs.ListAsync(BlobKind.Index, cancellationToken).ConfigureAwait(false)) names.Add(info.Name);
         var files = new List<ObjectId>();
         var packs = new Dictionary<ObjectId, PackUsage>();
+        int listedAgain = 0;
         var gate = new Lock();
         await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken }, async (name, ct) =>
         {
@@ -114,11 +117,11 @@ public static class PrunePlanner
                 files.Add(ObjectId.Parse(name.Name));
                 foreach (var (packId, blobs) in file.Packs)
                 {
-                    if (!packs.ContainsKey(packId)) packs.Add(packId, new PackUsage(packId, blobs));
+                    if (!packs.TryAdd(packId, new PackUsage(packId, blobs))) listedAgain++;
                 }
             }
         }).ConfigureAwait(false);
-        return (files, packs);
+        return (files, packs, listedAgain);
     }
 
     /// <summary>Checks every indexed pack against the storage listing; returns the packs that no index names.</summary>
