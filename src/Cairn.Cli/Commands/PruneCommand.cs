@@ -24,7 +24,7 @@ internal static class PruneCommand
             "Prune refuses to run, deleting nothing and exiting with 14, if any snapshot refers to data the repository\n" +
             "does not have, a tree cannot be read, or a pack the index names is missing or has the wrong size: run\n" +
             "'cairn check' to see the damage and 'cairn repair index' to rebuild the index from the packs.\n\n" +
-            "Memory grows with the number of blobs in the repository (about 350 bytes each), not with their size.\n\n" +
+            "Memory grows with the number of blobs in the repository (about 300 bytes each), not with their size.\n\n" +
             "Examples:\n" +
             "  cairn prune --dry-run\n" +
             "  cairn prune\n" +

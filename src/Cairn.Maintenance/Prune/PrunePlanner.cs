@@ -52,6 +52,12 @@ public static class PrunePlanner
         long duplicates = MarkUsed(packs.Values, references);
         foreach (var id in references.Trees) problems.Add($"tree {id.ToShortString()} is referenced by a snapshot but is in no indexed pack (data is missing)");
         foreach (var id in references.Data) problems.Add($"data blob {id.ToShortString()} is referenced by a snapshot but is in no indexed pack (data is missing)");
+        // The sets are empty now but keep their capacity (about 70 bytes per referenced blob): give it back before
+        // the plan is carried out, whoever may still hold the sets.
+        references.Trees.Clear();
+        references.Trees.TrimExcess();
+        references.Data.Clear();
+        references.Data.TrimExcess();
         var statistics = Decide(packs.Values, unindexed, options) with
         {
             Snapshots = snapshots.Count,
