@@ -14,7 +14,7 @@ namespace Cairn.Maintenance.Prune;
 /// </summary>
 /// <remarks>
 /// Memory is per blob, not per byte: the referenced-id sets of <see cref="ReferenceWalker"/>, each pack's entry
-/// array as decoded from the index files (48 bytes per blob) and one bit per blob; docs/PERFORMANCE.md has the
+/// array as decoded from the index files (56 bytes per blob) and one bit per blob; docs/PERFORMANCE.md has the
 /// measured total. Nothing of a blob's content is ever held.
 /// </remarks>
 public static class PrunePlanner
