@@ -36,6 +36,23 @@ public sealed class PruneTests
     }
 
     [Fact]
+    public async Task With_every_snapshot_forgotten_prune_empties_the_repository()
+    {
+        await using var f = await PruneFixture.CreateAsync();
+        await f.ForgetAsync(await f.BackupSeedsAsync(1));
+        await f.ForgetAsync(await f.BackupSeedsAsync(2));
+
+        var (plan, result) = await f.PruneAsync();
+
+        Assert.Equal(2, plan.Statistics.PacksToDelete);
+        Assert.Equal(0, result.IndexFilesWritten);
+        Assert.Equal(2, result.IndexFilesDeleted);
+        Assert.Empty(f.PackFiles());
+        Assert.Empty(f.IndexFiles());
+        Assert.False((await f.PruneAsync()).Plan.HasWork);
+    }
+
+    [Fact]
     public async Task A_partly_used_pack_is_repacked_into_a_pack_of_exactly_its_used_blobs()
     {
         await using var f = await PruneFixture.CreateAsync();
