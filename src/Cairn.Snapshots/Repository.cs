@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Cairn.Content;
 using Cairn.Content.Crypto;
+using Cairn.Snapshots.Locking;
 using Cairn.Snapshots.Trees;
 using Cairn.Storage;
 
@@ -45,6 +46,9 @@ public sealed class Repository : IAsyncDisposable
     /// <summary>Blob storage with dedup, compression and encryption.</summary>
     public ContentStore Content { get; }
 
+    /// <summary>The lock this process holds on the repository (see <see cref="RepositoryLock"/>), if any; released on dispose.</summary>
+    public RepositoryLease? Lease { get; internal set; }
+
     /// <summary>True if the store holds a config file (so it is, or claims to be, a repository).</summary>
     public static async Task<bool> ExistsAsync(IBlobStore blobs, CancellationToken cancellationToken)
     {
@@ -75,9 +79,12 @@ public sealed class Repository : IAsyncDisposable
         return new Repository(blobs, master, keyId, config, null);
     }
 
-    /// <summary>Opens a repository with a password and loads its index.</summary>
+    /// <summary>
+    /// Opens a repository with a password, takes the lock asked for (before reading the index, so that the index seen is
+    /// the one the lock protects) and loads the index unless <paramref name="loadIndex"/> is false.
+    /// </summary>
     public static async Task<Repository> OpenAsync(IBlobStore blobs, ReadOnlyMemory<byte> password, CancellationToken cancellationToken,
-        ContentStoreOptions? options = null)
+        ContentStoreOptions? options = null, LockRequest? lockRequest = null, bool loadIndex = true)
     {
         byte[] configBytes;
         try
@@ -93,7 +100,17 @@ public sealed class Repository : IAsyncDisposable
         var (master, keyId) = await RepositoryKeys.UnlockAsync(blobs, password, cancellationToken).ConfigureAwait(false);
         var config = RepositoryConfig.Decode(configBytes, new ObjectCipher(master), blobs.Location);
         var repository = new Repository(blobs, master, keyId, config, options);
-        await repository.Content.LoadIndexAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (lockRequest is not null)
+                await RepositoryLock.AcquireAsync(repository, lockRequest.Kind, lockRequest.Options, lockRequest.Time, cancellationToken).ConfigureAwait(false);
+            if (loadIndex) await repository.Content.LoadIndexAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await repository.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
         return repository;
     }
 
@@ -111,9 +128,13 @@ public sealed class Repository : IAsyncDisposable
     public ValueTask<StoredBlob> SaveTreeAsync(Tree tree, CancellationToken cancellationToken) =>
         Content.StoreAsync(ObjectType.Tree, TreeCodec.Encode(tree), cancellationToken);
 
-    /// <summary>Writes a snapshot. Call only after <see cref="ContentStore.FlushAsync"/>: the data it names must be indexed first.</summary>
+    /// <summary>
+    /// Writes a snapshot. Call only after <see cref="ContentStore.FlushAsync"/>: the data it names must be indexed first.
+    /// Refuses if this process's lock was lost: a prune may have removed data the snapshot names.
+    /// </summary>
     public async Task<Snapshot> SaveSnapshotAsync(Snapshot snapshot, CancellationToken cancellationToken)
     {
+        Lease?.EnsureValid();
         var id = await Content.SaveFileAsync(BlobKind.Snapshot, ObjectType.Snapshot, snapshot.ToJson(), compress: false, cancellationToken).ConfigureAwait(false);
         return snapshot with { Id = id };
     }
@@ -166,6 +187,15 @@ public sealed class Repository : IAsyncDisposable
         };
     }
 
-    /// <inheritdoc/>
-    public ValueTask DisposeAsync() => Content.DisposeAsync();
+    /// <summary>Waits for pending uploads, then releases the lock, so the lock covers every write.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await Content.DisposeAsync().ConfigureAwait(false);
+        if (Lease is { } lease) await lease.DisposeAsync().ConfigureAwait(false);
+    }
+
+    internal void Release(RepositoryLease lease)
+    {
+        if (ReferenceEquals(Lease, lease)) Lease = null;
+    }
 }
