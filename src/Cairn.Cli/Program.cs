@@ -111,6 +111,7 @@ public static class Program
         root.Add(DiffCommand.Create(context));
         root.Add(StatsCommand.Create(context));
         root.Add(KeyCommand.Create(context));
+        root.Add(UnlockCommand.Create(context));
         return root;
     }
 }
