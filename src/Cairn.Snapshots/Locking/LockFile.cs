@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace Cairn.Snapshots.Locking;
 
 /// <summary>
-/// The content of one lock file (locks/&lt;id&gt;, sealed JSON, docs/FORMAT.md §10): who holds which lock, since when,
+/// The content of one lock file (locks/&lt;id&gt;, sealed JSON, docs/FORMAT.md §13): who holds which lock, since when,
 /// and until when its lease runs. Every refresh writes a new file with the same <see cref="LeaseId"/>.
 /// </summary>
 public sealed record LockFile

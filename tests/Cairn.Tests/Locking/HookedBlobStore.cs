@@ -15,6 +15,9 @@ internal sealed class HookedBlobStore(IBlobStore inner) : IBlobStore
     /// <summary>Awaited after every successful put (e.g. a barrier that makes two writers list only after both wrote).</summary>
     public Func<BlobName, Task> AfterPut { get; set; } = _ => Task.CompletedTask;
 
+    /// <summary>Awaited after a listing was taken from the store and before it is handed out.</summary>
+    public Func<BlobKind, Task> AfterList { get; set; } = _ => Task.CompletedTask;
+
     public string Location => inner.Location;
 
     public async Task PutAsync(BlobName name, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
@@ -33,7 +36,10 @@ internal sealed class HookedBlobStore(IBlobStore inner) : IBlobStore
 
     public async IAsyncEnumerable<BlobInfo> ListAsync(BlobKind kind, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await foreach (var info in inner.ListAsync(kind, cancellationToken)) yield return info;
+        var listing = new List<BlobInfo>();
+        await foreach (var info in inner.ListAsync(kind, cancellationToken)) listing.Add(info);
+        await AfterList(kind);
+        foreach (var info in listing) yield return info;
     }
 
     public Task DeleteAsync(BlobName name, CancellationToken cancellationToken = default) => inner.DeleteAsync(name, cancellationToken);

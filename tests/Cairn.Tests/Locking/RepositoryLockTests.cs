@@ -124,22 +124,48 @@ public sealed class RepositoryLockTests : IAsyncLifetime
         Assert.Null(contender.Lease);
     }
 
-    [Fact]
-    public async Task Writers_that_both_write_before_either_lists_both_back_off()
+    /// <summary>Holds the first two callers until both have arrived; later callers pass.</summary>
+    private static Func<T, Task> MeetingPoint<T>(Func<T, bool> applies)
     {
-        // The one remaining race of write-then-list: both lock files exist when both look. Neither may proceed.
-        var bothWritten = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        int written = 0;
-        _store.AfterPut = name =>
+        var both = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        int arrived = 0;
+        return item =>
         {
-            if (name.Kind == BlobKind.Lock && Interlocked.Increment(ref written) == 2) bothWritten.SetResult();
-            return name.Kind == BlobKind.Lock ? bothWritten.Task : Task.CompletedTask;
+            if (!applies(item)) return Task.CompletedTask;
+            int n = Interlocked.Increment(ref arrived);
+            if (n == 2) both.SetResult();
+            return n <= 2 ? both.Task : Task.CompletedTask;
         };
-        var a = AcquireAsync(_opened[0], LockKind.Exclusive, Options("cairn prune"));
-        var b = AcquireAsync(await OpenAsync(), LockKind.Shared, Options("cairn backup /srv", "otherhost"));
-        await Assert.ThrowsAsync<RepositoryLockedException>(() => a);
-        await Assert.ThrowsAsync<RepositoryLockedException>(() => b);
-        Assert.Empty(await LockNamesAsync());
+    }
+
+    [Theory]
+    [InlineData(LockKind.Shared)]
+    [InlineData(LockKind.Exclusive)]
+    public async Task Two_conflicting_writers_that_write_and_list_in_lockstep_never_both_proceed(LockKind other)
+    {
+        // The worst interleaving for write-then-list: both write, then both list, so each lists the other's file. At
+        // most one proceeds: the other backs off, or both do (one may find the other's file already deleted again,
+        // which is safe: that one has given up). Had they listed before writing, both would have found nothing and
+        // both would have gone ahead.
+        _store.AfterPut = MeetingPoint<BlobName>(name => name.Kind == BlobKind.Lock);
+        _store.AfterList = MeetingPoint<BlobKind>(kind => kind == BlobKind.Lock);
+        var second = await OpenAsync();
+        var attempts = new[]
+        {
+            AcquireAsync(_opened[0], LockKind.Exclusive, Options("cairn prune")),
+            AcquireAsync(second, other, Options("cairn backup /srv", "otherhost")),
+        };
+        try
+        {
+            await Task.WhenAll(attempts);
+        }
+        catch (RepositoryLockedException)
+        {
+        }
+        var winners = attempts.Where(a => a.IsCompletedSuccessfully).Select(a => a.Result).ToList();
+        Assert.True(winners.Count <= 1, "both conflicting writers took the lock");
+        Assert.All(attempts.Where(a => !a.IsCompletedSuccessfully), a => Assert.IsType<RepositoryLockedException>(a.Exception!.InnerException));
+        Assert.Equal(winners.Select(w => w.Name.Name), await LockNamesAsync());
     }
 
     [Fact]

@@ -78,7 +78,8 @@ internal static class KeyCommand
     private static Command CreateRemove(CommandContext context)
     {
         var idArg = new Argument<string>("ID") { Description = "The key's id or a unique prefix of it (from cairn key list)." };
-        var command = new Command("remove", "Remove a key: its password no longer opens the repository. The key in use and the last key cannot be removed.\n\nExample:\n  cairn key remove 5e1c9a7b") { idArg };
+        var command = new Command("remove", "Remove a key: its password no longer opens the repository. The key in use and the last key cannot be removed.\n" +
+            "Takes an exclusive lock, so it waits for running backups (see --retry-lock).\n\nExample:\n  cairn key remove 5e1c9a7b") { idArg };
         context.SetAction(command, async (session, ct) =>
         {
             // Exclusive: two removals at once could each see the other's key as the one that remains.
@@ -103,7 +104,8 @@ internal static class KeyCommand
     private static Command CreatePasswd(CommandContext context)
     {
         var newFile = NewPasswordFileOption();
-        var command = new Command("passwd", "Change the password: add a key for the new password, then remove the key that opened the repository.\n\nExample:\n  cairn key passwd --new-password-file ~/new.pass") { newFile };
+        var command = new Command("passwd", "Change the password: add a key for the new password, then remove the key that opened the repository.\n" +
+            "Takes an exclusive lock, like key remove.\n\nExample:\n  cairn key passwd --new-password-file ~/new.pass") { newFile };
         context.SetAction(command, async (session, ct) =>
         {
             await using var repository = await RepositoryAccess.OpenAsync(session, ct, LockKind.Exclusive, loadIndex: false).ConfigureAwait(false);
