@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Text;
-using Cairn.Content;
 using Cairn.Platform;
 using Cairn.Snapshots;
 using Cairn.Snapshots.Locking;
 using Cairn.Storage;
+using Cairn.Tests.Locking;
 
 namespace Cairn.Tests.Cli;
 
@@ -30,28 +30,8 @@ public sealed class CliLockTests : IAsyncLifetime
         await RepositoryLock.AcquireAsync(await OtherProcessAsync(), kind, new LockOptions { Command = command, Hostname = hostname },
             TimeProvider.System, CancellationToken.None);
 
-    private async Task<BlobName> PlantAsync(LockKind kind, string hostname, int pid, ulong start, DateTimeOffset expires)
-    {
-        var file = new LockFile
-        {
-            Kind = kind,
-            LeaseId = Guid.NewGuid().ToString("N"),
-            Hostname = hostname,
-            BootId = Processes.BootId,
-            PidNamespace = Processes.PidNamespace,
-            Pid = pid,
-            ProcessStart = start,
-            Username = "operator",
-            Command = "cairn prune",
-            Created = expires.AddMinutes(-30),
-            Refreshed = expires.AddMinutes(-30),
-            LeaseSeconds = 1800,
-            Expires = expires,
-        };
-        var repository = await OtherProcessAsync();
-        var id = await repository.Content.SaveFileAsync(BlobKind.Lock, ObjectType.Lock, file.ToJson(), compress: false, CancellationToken.None);
-        return new BlobName(BlobKind.Lock, id.ToString());
-    }
+    private async Task<BlobName> PlantAsync(LockKind kind, string hostname, int pid, ulong start, DateTimeOffset expires) =>
+        await PlantedLocks.PlantAsync(await OtherProcessAsync(), PlantedLocks.Make(kind, hostname, pid, start, expires.AddMinutes(-30), TimeSpan.FromMinutes(30)));
 
     [Fact]
     public async Task Backup_fails_with_exit_11_and_one_line_naming_the_holder_while_an_exclusive_lock_is_held()

@@ -46,29 +46,10 @@ public sealed class RepositoryLockTests : IAsyncLifetime
         return names;
     }
 
-    private LockFile Planted(LockKind kind, string hostname, int pid, ulong processStart, TimeSpan lease) => new()
-    {
-        Kind = kind,
-        LeaseId = Guid.NewGuid().ToString("N"),
-        Hostname = hostname,
-        BootId = Processes.BootId,
-        PidNamespace = Processes.PidNamespace,
-        Pid = pid,
-        ProcessStart = processStart,
-        Username = "operator",
-        Command = "cairn prune",
-        Created = _time.GetUtcNow(),
-        Refreshed = _time.GetUtcNow(),
-        LeaseSeconds = lease.TotalSeconds,
-        Expires = _time.GetUtcNow() + lease,
-    };
+    private LockFile Planted(LockKind kind, string hostname, int pid, ulong processStart, TimeSpan lease) =>
+        PlantedLocks.Make(kind, hostname, pid, processStart, _time.GetUtcNow(), lease);
 
-    /// <summary>Writes a lock file as a process that then died or went away would have left it.</summary>
-    private async Task<BlobName> PlantAsync(LockFile file)
-    {
-        var id = await _opened[0].Content.SaveFileAsync(BlobKind.Lock, ObjectType.Lock, file.ToJson(), compress: false, CancellationToken.None);
-        return new BlobName(BlobKind.Lock, id.ToString());
-    }
+    private Task<BlobName> PlantAsync(LockFile file) => PlantedLocks.PlantAsync(_opened[0], file);
 
     private static async Task WaitUntilAsync(Func<bool> condition, string what)
     {
