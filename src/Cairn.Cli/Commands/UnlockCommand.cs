@@ -29,8 +29,7 @@ internal static class UnlockCommand
             await using var repository = await RepositoryAccess.OpenAsync(session, ct, loadIndex: false).ConfigureAwait(false);
             var all = session.Get(removeAll);
             var dry = session.Get(dryRun);
-            var hostname = RepositoryAccess.LockOptions(session).Hostname;
-            var entries = await RepositoryLock.ListAsync(repository, session.Env.Time, hostname, ct).ConfigureAwait(false);
+            var entries = await RepositoryLock.ListAsync(repository, session.Env.Time, new LockOptions().Hostname, ct).ConfigureAwait(false);
             var now = session.Env.Time.GetUtcNow();
             var results = new List<(LockEntry Entry, bool Removed)>();
             foreach (var entry in entries.OrderBy(e => e.File?.Created ?? DateTimeOffset.MinValue))
