@@ -114,6 +114,7 @@ public static class Program
         root.Add(ForgetCommand.Create(context));
         root.Add(CheckCommand.Create(context));
         root.Add(Commands.Repair.RepairCommand.Create(context));
+        root.Add(UnlockCommand.Create(context));
         return root;
     }
 }

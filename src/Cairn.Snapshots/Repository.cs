@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Cairn.Content;
 using Cairn.Content.Crypto;
+using Cairn.Snapshots.Locking;
 using Cairn.Snapshots.Trees;
 using Cairn.Storage;
 
@@ -51,6 +52,9 @@ public sealed class Repository : IAsyncDisposable
     /// <summary>Blob storage with dedup, compression and encryption.</summary>
     public ContentStore Content { get; }
 
+    /// <summary>The lock this process holds on the repository (see <see cref="RepositoryLock"/>), if any; released on dispose.</summary>
+    public RepositoryLease? Lease { get; internal set; }
+
     /// <summary>True if the store holds a config file (so it is, or claims to be, a repository).</summary>
     public static async Task<bool> ExistsAsync(IBlobStore blobs, CancellationToken cancellationToken)
     {
@@ -83,11 +87,11 @@ public sealed class Repository : IAsyncDisposable
     }
 
     /// <summary>
-    /// Opens a repository with a password and, unless <paramref name="loadIndex"/> is false, loads its index (check and
-    /// repair load it themselves, so that a damaged index file is reported instead of stopping them).
+    /// Opens a repository with a password, takes the lock asked for (before reading the index, so that the index seen is
+    /// the one the lock protects) and loads the index unless <paramref name="loadIndex"/> is false.
     /// </summary>
     public static async Task<Repository> OpenAsync(IBlobStore blobs, ReadOnlyMemory<byte> password, CancellationToken cancellationToken,
-        ContentStoreOptions? options = null, bool loadIndex = true)
+        ContentStoreOptions? options = null, LockRequest? lockRequest = null, bool loadIndex = true)
     {
         byte[] configBytes;
         try
@@ -103,7 +107,17 @@ public sealed class Repository : IAsyncDisposable
         var (master, keyId) = await RepositoryKeys.UnlockAsync(blobs, password, cancellationToken).ConfigureAwait(false);
         var config = RepositoryConfig.Decode(configBytes, new ObjectCipher(master), blobs.Location);
         var repository = new Repository(blobs, master, keyId, config, options);
-        if (loadIndex) await repository.Content.LoadIndexAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (lockRequest is not null)
+                await RepositoryLock.AcquireAsync(repository, lockRequest.Kind, lockRequest.Options, lockRequest.Time, cancellationToken).ConfigureAwait(false);
+            if (loadIndex) await repository.Content.LoadIndexAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await repository.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
         return repository;
     }
 
@@ -121,9 +135,13 @@ public sealed class Repository : IAsyncDisposable
     public ValueTask<StoredBlob> SaveTreeAsync(Tree tree, CancellationToken cancellationToken) =>
         Content.StoreAsync(ObjectType.Tree, TreeCodec.Encode(tree), cancellationToken);
 
-    /// <summary>Writes a snapshot. Call only after <see cref="ContentStore.FlushAsync"/>: the data it names must be indexed first.</summary>
+    /// <summary>
+    /// Writes a snapshot. Call only after <see cref="ContentStore.FlushAsync"/>: the data it names must be indexed first.
+    /// Refuses if this process's lock was lost: a prune may have removed data the snapshot names.
+    /// </summary>
     public async Task<Snapshot> SaveSnapshotAsync(Snapshot snapshot, CancellationToken cancellationToken)
     {
+        Lease?.EnsureValid();
         var id = await Content.SaveFileAsync(BlobKind.Snapshot, ObjectType.Snapshot, snapshot.ToJson(), compress: false, cancellationToken).ConfigureAwait(false);
         return snapshot with { Id = id };
     }
@@ -140,8 +158,12 @@ public sealed class Repository : IAsyncDisposable
     /// Removes a snapshot (its file in snapshots/); the data it alone referenced stays until a prune. Removing a
     /// snapshot that is already gone succeeds.
     /// </summary>
-    public Task DeleteSnapshotAsync(ObjectId id, CancellationToken cancellationToken) =>
-        Blobs.DeleteAsync(new BlobName(BlobKind.Snapshot, id.ToString()), cancellationToken);
+    public Task DeleteSnapshotAsync(ObjectId id, CancellationToken cancellationToken)
+    {
+        // A deleter whose lease lapsed may no longer own the repository: it must not remove anything.
+        Lease?.EnsureValid();
+        return Blobs.DeleteAsync(new BlobName(BlobKind.Snapshot, id.ToString()), cancellationToken);
+    }
 
     /// <summary>Loads every snapshot that passes the filter, oldest first.</summary>
     public async Task<List<Snapshot>> ListSnapshotsAsync(SnapshotFilter filter, CancellationToken cancellationToken)
@@ -183,6 +205,15 @@ public sealed class Repository : IAsyncDisposable
         };
     }
 
-    /// <inheritdoc/>
-    public ValueTask DisposeAsync() => Content.DisposeAsync();
+    /// <summary>Waits for pending uploads, then releases the lock, so the lock covers every write.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await Content.DisposeAsync().ConfigureAwait(false);
+        if (Lease is { } lease) await lease.DisposeAsync().ConfigureAwait(false);
+    }
+
+    internal void Release(RepositoryLease lease)
+    {
+        if (ReferenceEquals(Lease, lease)) Lease = null;
+    }
 }

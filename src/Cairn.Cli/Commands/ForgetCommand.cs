@@ -1,3 +1,4 @@
+using Cairn.Snapshots.Locking;
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
@@ -135,7 +136,8 @@ internal static class ForgetCommand
                 throw new CairnException("prune is not available yet: run forget without --prune", ExitCode.Usage);
             var zone = session.Get(timeZone) ?? session.Env.Time.LocalTimeZone;
 
-            await using var repository = await RepositoryAccess.OpenAsync(session, ct).ConfigureAwait(false);
+            // Removing snapshots needs the repository to itself (as in restic); a dry run only reads.
+            await using var repository = await RepositoryAccess.OpenAsync(session, ct, dry ? null : LockKind.Exclusive).ConfigureAwait(false);
             RetentionPlan plan;
             if (requested.Length > 0)
             {
