@@ -10,7 +10,7 @@ internal static class ExitCodes
         (ExitCode.Usage, "bad command line, or an operation refused (e.g. init over an existing repository)"),
         (ExitCode.Partial, "backup finished, but some files could not be read (see the warnings)"),
         (ExitCode.RepositoryNotFound, "no repository at the given location, or it is not a Cairn repository"),
-        (ExitCode.Locked, "the repository is locked by another operation"),
+        (ExitCode.Locked, "the repository is locked by another operation, or this operation lost its lock"),
         (ExitCode.WrongPassword, "wrong password: no key of the repository opens with it"),
         (ExitCode.UnsupportedVersion, "the repository's format version is newer than this cairn"),
         (ExitCode.Integrity, "damaged or missing data (restore names each affected file and blob)"),

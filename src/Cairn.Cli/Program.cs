@@ -112,6 +112,10 @@ public static class Program
         root.Add(StatsCommand.Create(context));
         root.Add(PruneCommand.Create(context));
         root.Add(KeyCommand.Create(context));
+        root.Add(ForgetCommand.Create(context));
+        root.Add(CheckCommand.Create(context));
+        root.Add(Commands.Repair.RepairCommand.Create(context));
+        root.Add(UnlockCommand.Create(context));
         return root;
     }
 }

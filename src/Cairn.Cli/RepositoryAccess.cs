@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Cairn.Content.Crypto;
 using Cairn.Snapshots;
+using Cairn.Snapshots.Locking;
 using Cairn.Storage;
 
 namespace Cairn.Cli;
@@ -28,22 +29,52 @@ internal static class RepositoryAccess
     public static KdfParameters NewKeyKdf(Session session) =>
         session.Env.IsSet(KdfParameters.CheapKdfEnvironmentVariable) ? KdfParameters.ForTests : KdfParameters.Calibrate(TimeSpan.FromMilliseconds(500));
 
-    public static async Task<Repository> OpenAsync(Session session, CancellationToken cancellationToken)
+    /// <summary>
+    /// Opens the repository. With <paramref name="lockKind"/>, takes that lock first (waiting up to --retry-lock) and holds
+    /// it, refreshed, until the repository is disposed; <see cref="Repository.Lease"/> is then set.
+    /// </summary>
+    public static async Task<Repository> OpenAsync(Session session, CancellationToken cancellationToken, LockKind? lockKind = null, bool loadIndex = true)
     {
         var location = Locate(session);
         var store = new LocalBlobStore(location.Path);
         await EnsureExistsAsync(store, location, cancellationToken).ConfigureAwait(false);
         var password = Passwords.Resolve(session, location.IsDefault ? location.DefaultPasswordFile : null);
-        return await Repository.OpenAsync(store, password, cancellationToken).ConfigureAwait(false);
+        var lockRequest = lockKind is { } kind ? new LockRequest(kind, LockOptions(session), session.Env.Time) : null;
+        return await Repository.OpenAsync(store, password, cancellationToken, lockRequest: lockRequest, loadIndex: loadIndex).ConfigureAwait(false);
     }
 
-    /// <summary>For backup: opens the repository, first creating the embedded default one if this is its first use.</summary>
-    public static async Task<Repository> OpenOrCreateDefaultAsync(Session session, CancellationToken cancellationToken)
+    /// <summary>For backup: opens and locks the repository, first creating the embedded default one if this is its first use.</summary>
+    public static async Task<Repository> OpenOrCreateDefaultAsync(Session session, LockKind lockKind, CancellationToken cancellationToken)
     {
         var location = Locate(session);
-        if (location.IsDefault && !await Repository.ExistsAsync(new LocalBlobStore(location.Path), cancellationToken).ConfigureAwait(false))
-            return await CreateAsync(session, location, cancellationToken).ConfigureAwait(false);
-        return await OpenAsync(session, cancellationToken).ConfigureAwait(false);
+        if (!location.IsDefault || await Repository.ExistsAsync(new LocalBlobStore(location.Path), cancellationToken).ConfigureAwait(false))
+            return await OpenAsync(session, cancellationToken, lockKind).ConfigureAwait(false);
+        var repository = await CreateAsync(session, location, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await RepositoryLock.AcquireAsync(repository, lockKind, LockOptions(session), session.Env.Time, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await repository.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        return repository;
+    }
+
+    /// <summary>Who this process is, for the lock file, and how long to wait for a lock (--retry-lock).</summary>
+    public static LockOptions LockOptions(Session session)
+    {
+        var command = "cairn " + string.Join(' ', session.Parse.Tokens.Select(t => t.Value));
+        return new LockOptions
+        {
+            Command = command.Length > 200 ? command[..200] + "…" : command,
+            RetryFor = session.RetryLockOption is { } retry ? Durations.Parse(retry, "--retry-lock") : TimeSpan.Zero,
+            Notify = line =>
+            {
+                if (!session.Quiet) session.Env.Error.WriteLine("cairn: " + line);
+            },
+        };
     }
 
     /// <summary>

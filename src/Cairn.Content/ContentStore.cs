@@ -91,15 +91,50 @@ public sealed class ContentStore : IAsyncDisposable
     public long PacksWritten => Interlocked.Read(ref _packsWritten);
 
     /// <summary>Reads every index file into memory.</summary>
-    public async Task LoadIndexAsync(CancellationToken cancellationToken)
+    public Task LoadIndexAsync(CancellationToken cancellationToken) => ReadIndexFilesAsync((_, file) => Index.Add(file), null, cancellationToken);
+
+    /// <summary>
+    /// Reads and decodes every index file, in parallel, handing each to <paramref name="onFile"/> (called concurrently).
+    /// A file that is damaged or vanished goes to <paramref name="onDamaged"/>; with no callback the error propagates.
+    /// Nothing is added to <see cref="Index"/>: callers that want it there add the files themselves.
+    /// </summary>
+    public async Task ReadIndexFilesAsync(Action<BlobName, IndexFile> onFile, Action<BlobName, CairnException>? onDamaged, CancellationToken cancellationToken)
     {
         var names = new List<BlobName>();
         await foreach (var info in Blobs.ListAsync(BlobKind.Index, cancellationToken).ConfigureAwait(false)) names.Add(info.Name);
         await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (name, ct) =>
         {
-            var payload = await LoadFileAsync(name, ObjectType.Index, ct).ConfigureAwait(false);
-            Index.Add(IndexFile.Decode(payload, name.ToString()));
+            IndexFile file;
+            try
+            {
+                var payload = await LoadFileAsync(name, ObjectType.Index, ct).ConfigureAwait(false);
+                file = IndexFile.Decode(payload, name.ToString());
+            }
+            catch (Exception e) when (onDamaged is not null && e is IntegrityException or BlobNotFoundException)
+            {
+                onDamaged(name, (CairnException)e);
+                return;
+            }
+            onFile(name, file);
         }).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Reads a pack's header from its tail (trailer, then sealed header; one read when the header is small), so the
+    /// index can be rebuilt or checked without reading the blobs. <paramref name="packLength"/> comes from a listing.
+    /// </summary>
+    public async Task<List<BlobEntry>> ReadPackHeaderAsync(ObjectId packId, long packLength, CancellationToken cancellationToken)
+    {
+        const int Guess = 64 * 1024; // a header of ~1500 blobs; most packs' headers are far smaller
+        var description = $"pack {packId.ToShortString()}";
+        var tail = new byte[(int)Math.Min(packLength, Guess)];
+        await ReadPackRangeAsync(packId, packLength - tail.Length, tail, cancellationToken).ConfigureAwait(false);
+        var (start, length) = PackFormat.LocateHeader(tail, packLength, description);
+        long tailStart = packLength - tail.Length;
+        if (start >= tailStart) return PackFormat.OpenHeader(tail.AsSpan((int)(start - tailStart), length), start, Cipher, description);
+        var sealedHeader = new byte[length];
+        await ReadPackRangeAsync(packId, start, sealedHeader, cancellationToken).ConfigureAwait(false);
+        return PackFormat.OpenHeader(sealedHeader, start, Cipher, description);
     }
 
     /// <summary>True when the blob is stored, or is being stored by this instance.</summary>
@@ -326,7 +361,8 @@ public sealed class ContentStore : IAsyncDisposable
     public Task ReadPackRangeAsync(ObjectId packId, long offset, Memory<byte> destination, CancellationToken cancellationToken) =>
         Blobs.ReadRangeAsync(PackName(packId), offset, destination, cancellationToken);
 
-    private static BlobName PackName(ObjectId packId) => new(BlobKind.Pack, packId.ToString());
+    /// <summary>The storage name of a pack.</summary>
+    public static BlobName PackName(ObjectId packId) => new(BlobKind.Pack, packId.ToString());
 
     /// <summary>Opens one sealed blob read from its pack into <paramref name="destination"/> (exactly its raw length).</summary>
     public void Decode(in BlobLocation location, ReadOnlySpan<byte> sealedBlob, Span<byte> destination)

@@ -59,7 +59,7 @@ public static class ReferenceWalker
                     {
                         tree = await repository.LoadTreeAsync(item.Id, ct).ConfigureAwait(false);
                     }
-                    catch (Exception e) when (onUnreadableTree is not null && e is IntegrityException or Cairn.Storage.BlobNotFoundException)
+                    catch (Exception e) when (onUnreadableTree is not null && IsUnreadable(e))
                     {
                         lock (gate) onUnreadableTree(new UnreadableTree(item.Id, item.Path, e));
                         return;
@@ -83,6 +83,13 @@ public static class ReferenceWalker
         }
         return result;
     }
+
+    /// <summary>
+    /// True for the errors that mean a stored object cannot be had (missing, damaged, or in a pack too short or
+    /// unreadable for good), as opposed to transient failures and cancellation, which must stop the caller.
+    /// </summary>
+    public static bool IsUnreadable(Exception error) =>
+        error is IntegrityException or Cairn.Storage.StorageException { IsTransient: false } and not Cairn.Storage.StorageFullException;
 
     /// <summary>A display path for messages: names that are not UTF-8 show with replacement characters.</summary>
     public static string JoinPath(string parent, byte[] name) =>

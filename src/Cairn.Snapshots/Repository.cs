@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Cairn.Content;
 using Cairn.Content.Crypto;
+using Cairn.Snapshots.Locking;
 using Cairn.Snapshots.Trees;
 using Cairn.Storage;
 
@@ -14,6 +15,12 @@ public sealed record RepositoryInitOptions
 
     /// <summary>zstd level for blobs.</summary>
     public int CompressionLevel { get; init; } = 3;
+
+    /// <summary>
+    /// Target pack size in bytes; null keeps the default (16 MiB). Not offered on the command line: tests set a few
+    /// hundred KiB to get many packs out of little data.
+    /// </summary>
+    public int? PackSize { get; init; }
 }
 
 /// <summary>
@@ -45,6 +52,9 @@ public sealed class Repository : IAsyncDisposable
     /// <summary>Blob storage with dedup, compression and encryption.</summary>
     public ContentStore Content { get; }
 
+    /// <summary>The lock this process holds on the repository (see <see cref="RepositoryLock"/>), if any; released on dispose.</summary>
+    public RepositoryLease? Lease { get; internal set; }
+
     /// <summary>True if the store holds a config file (so it is, or claims to be, a repository).</summary>
     public static async Task<bool> ExistsAsync(IBlobStore blobs, CancellationToken cancellationToken)
     {
@@ -67,7 +77,8 @@ public sealed class Repository : IAsyncDisposable
             throw new CairnException($"a repository already exists at {blobs.Location}", ExitCode.Usage);
         var master = MasterKey.Generate();
         var now = time.GetUtcNow();
-        var config = RepositoryConfig.CreateNew(now) with { CompressionLevel = options.CompressionLevel };
+        var config = RepositoryConfig.CreateNew(now);
+        config = config with { CompressionLevel = options.CompressionLevel, PackSize = options.PackSize ?? config.PackSize };
         var kdf = options.Kdf ?? KdfParameters.ForNewKeyFile(TimeSpan.FromMilliseconds(500));
         // The key file goes first: a config without a key would be a repository nobody can open.
         var keyId = await RepositoryKeys.AddAsync(blobs, master, password, kdf, now, cancellationToken).ConfigureAwait(false);
@@ -75,9 +86,12 @@ public sealed class Repository : IAsyncDisposable
         return new Repository(blobs, master, keyId, config, null);
     }
 
-    /// <summary>Opens a repository with a password and loads its index.</summary>
+    /// <summary>
+    /// Opens a repository with a password, takes the lock asked for (before reading the index, so that the index seen is
+    /// the one the lock protects) and loads the index unless <paramref name="loadIndex"/> is false.
+    /// </summary>
     public static async Task<Repository> OpenAsync(IBlobStore blobs, ReadOnlyMemory<byte> password, CancellationToken cancellationToken,
-        ContentStoreOptions? options = null)
+        ContentStoreOptions? options = null, LockRequest? lockRequest = null, bool loadIndex = true)
     {
         byte[] configBytes;
         try
@@ -93,7 +107,17 @@ public sealed class Repository : IAsyncDisposable
         var (master, keyId) = await RepositoryKeys.UnlockAsync(blobs, password, cancellationToken).ConfigureAwait(false);
         var config = RepositoryConfig.Decode(configBytes, new ObjectCipher(master), blobs.Location);
         var repository = new Repository(blobs, master, keyId, config, options);
-        await repository.Content.LoadIndexAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (lockRequest is not null)
+                await RepositoryLock.AcquireAsync(repository, lockRequest.Kind, lockRequest.Options, lockRequest.Time, cancellationToken).ConfigureAwait(false);
+            if (loadIndex) await repository.Content.LoadIndexAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await repository.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
         return repository;
     }
 
@@ -111,9 +135,13 @@ public sealed class Repository : IAsyncDisposable
     public ValueTask<StoredBlob> SaveTreeAsync(Tree tree, CancellationToken cancellationToken) =>
         Content.StoreAsync(ObjectType.Tree, TreeCodec.Encode(tree), cancellationToken);
 
-    /// <summary>Writes a snapshot. Call only after <see cref="ContentStore.FlushAsync"/>: the data it names must be indexed first.</summary>
+    /// <summary>
+    /// Writes a snapshot. Call only after <see cref="ContentStore.FlushAsync"/>: the data it names must be indexed first.
+    /// Refuses if this process's lock was lost: a prune may have removed data the snapshot names.
+    /// </summary>
     public async Task<Snapshot> SaveSnapshotAsync(Snapshot snapshot, CancellationToken cancellationToken)
     {
+        Lease?.EnsureValid();
         var id = await Content.SaveFileAsync(BlobKind.Snapshot, ObjectType.Snapshot, snapshot.ToJson(), compress: false, cancellationToken).ConfigureAwait(false);
         return snapshot with { Id = id };
     }
@@ -124,6 +152,17 @@ public sealed class Repository : IAsyncDisposable
         var name = new BlobName(BlobKind.Snapshot, id.ToString());
         var json = await Content.LoadFileAsync(name, ObjectType.Snapshot, cancellationToken).ConfigureAwait(false);
         return Snapshot.FromJson(json, id, $"snapshot {id.ToShortString()}");
+    }
+
+    /// <summary>
+    /// Removes a snapshot (its file in snapshots/); the data it alone referenced stays until a prune. Removing a
+    /// snapshot that is already gone succeeds.
+    /// </summary>
+    public Task DeleteSnapshotAsync(ObjectId id, CancellationToken cancellationToken)
+    {
+        // A deleter whose lease lapsed may no longer own the repository: it must not remove anything.
+        Lease?.EnsureValid();
+        return Blobs.DeleteAsync(new BlobName(BlobKind.Snapshot, id.ToString()), cancellationToken);
     }
 
     /// <summary>Loads every snapshot that passes the filter, oldest first.</summary>
@@ -166,6 +205,15 @@ public sealed class Repository : IAsyncDisposable
         };
     }
 
-    /// <inheritdoc/>
-    public ValueTask DisposeAsync() => Content.DisposeAsync();
+    /// <summary>Waits for pending uploads, then releases the lock, so the lock covers every write.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await Content.DisposeAsync().ConfigureAwait(false);
+        if (Lease is { } lease) await lease.DisposeAsync().ConfigureAwait(false);
+    }
+
+    internal void Release(RepositoryLease lease)
+    {
+        if (ReferenceEquals(Lease, lease)) Lease = null;
+    }
 }

@@ -109,6 +109,8 @@ public sealed record Snapshot
     public SnapshotSummary? Summary { get; init; }
     /// <summary>The cairn version that wrote it.</summary>
     public string? ProgramVersion { get; init; }
+    /// <summary>For a snapshot written by <c>repair snapshots</c>: the id of the damaged snapshot it replaces.</summary>
+    [JsonConverter(typeof(NullableObjectIdJsonConverter))] public ObjectId? Original { get; init; }
 
     /// <summary>The snapshot's id (its file name); not serialised.</summary>
     [JsonIgnore] public ObjectId Id { get; init; }

@@ -21,6 +21,7 @@ public sealed class Archiver
     private readonly ConcurrentBag<SnapshotWarning> _warnings = [];
     private readonly ConcurrentDictionary<(ulong Device, ulong Inode), Task<FileContent?>> _hardlinks = new();
     private Channel<FileJob>? _queue;
+    private Exception? _workerFailure;
 
     /// <summary>Prepares a backup; nothing is read until <see cref="RunAsync"/>.</summary>
     public Archiver(Repository repository, BackupOptions options, TimeProvider time)
@@ -60,9 +61,11 @@ public sealed class Archiver
             _queue.Writer.TryComplete();
             await workersCancel.CancelAsync().ConfigureAwait(false);
             await Task.WhenAll(workers).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            // The walker sees a failed worker as a closed queue; the worker's own error is the one to report.
+            if (_workerFailure is { } failure) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
             throw;
         }
-        _queue.Writer.Complete();
+        _queue.Writer.TryComplete();
         await Task.WhenAll(workers).ConfigureAwait(false);
         // Write order: packs and the index first; the snapshot last, so it never names data that is not stored.
         await _repository.Content.FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -271,6 +274,12 @@ public sealed class Archiver
             catch (Exception e)
             {
                 job.Result.SetException(e);
+                Interlocked.CompareExchange(ref _workerFailure, e, null);
+                // Closing the queue wakes the walker: once every worker has failed, nobody reads it, and a walker
+                // waiting for room in a full queue would wait forever.
+                _queue!.Writer.TryComplete(e);
+                // Directories wait for the results of their queued files; fail those nobody will now process.
+                while (jobs.TryRead(out var orphan)) orphan.Result.TrySetException(e);
                 throw;
             }
         }

@@ -31,6 +31,12 @@ public sealed class RepositoryIndex
         foreach (var (packId, blobs) in file.Packs) AddPack(packId, blobs);
     }
 
+    /// <summary>
+    /// Forgets a blob (in memory only), so that storing it again writes a fresh copy: repair uses this for blobs whose
+    /// every stored copy is lost, which would otherwise be "deduplicated" onto the lost copy.
+    /// </summary>
+    public bool Remove(in ObjectId id) => _blobs.TryRemove(id, out _);
+
     /// <summary>True if the blob is stored in some pack.</summary>
     public bool Contains(in ObjectId id) => _blobs.ContainsKey(id);
 

@@ -78,19 +78,48 @@ public static class PackFormat
         return entries;
     }
 
-    /// <summary>Reads and opens the header of a whole pack held in memory.</summary>
-    public static List<BlobEntry> ReadHeader(ReadOnlySpan<byte> pack, ObjectCipher cipher, string packDescription)
+    /// <summary>Bytes of the sealed header of a pack with <paramref name="blobCount"/> blobs.</summary>
+    public static int SealedHeaderLength(int blobCount) => ObjectCipher.SealedLength(HeaderPrefixLength + blobCount * EntryLength);
+
+    /// <summary>
+    /// The length a pack must have when <paramref name="blobs"/> are all of its blobs, back to back from offset 0:
+    /// the end of the last blob, the sealed header and the trailer.
+    /// </summary>
+    public static long ExpectedLength(IReadOnlyCollection<BlobEntry> blobs)
     {
-        if (pack.Length < TrailerLength + ObjectCipher.Overhead)
-            throw new IntegrityException(packDescription, $"too short to be a pack ({pack.Length} bytes)");
-        int sealedLength = checked((int)BinaryPrimitives.ReadUInt32LittleEndian(pack[^TrailerLength..]));
-        long headerStart = (long)pack.Length - TrailerLength - sealedLength;
-        if (sealedLength < ObjectCipher.Overhead || headerStart < 0)
+        long end = 0;
+        foreach (var b in blobs) end = Math.Max(end, (long)b.Offset + b.StoredLength);
+        return end + SealedHeaderLength(blobs.Count) + TrailerLength;
+    }
+
+    /// <summary>
+    /// Reads the trailer (the last <see cref="TrailerLength"/> bytes of a pack of <paramref name="packLength"/> bytes)
+    /// and returns where the sealed header starts and how long it is.
+    /// </summary>
+    public static (long Start, int Length) LocateHeader(ReadOnlySpan<byte> trailer, long packLength, string packDescription)
+    {
+        if (packLength < TrailerLength + ObjectCipher.Overhead)
+            throw new IntegrityException(packDescription, $"too short to be a pack ({packLength} bytes)");
+        uint sealedLength = BinaryPrimitives.ReadUInt32LittleEndian(trailer[^TrailerLength..]);
+        long headerStart = packLength - TrailerLength - sealedLength;
+        if (sealedLength < ObjectCipher.Overhead || sealedLength > int.MaxValue || headerStart < 0)
             throw new IntegrityException(packDescription, "header length field is out of range");
-        var sealedHeader = pack.Slice((int)headerStart, sealedLength);
-        var plain = new byte[sealedLength - ObjectCipher.Overhead];
+        return (headerStart, (int)sealedLength);
+    }
+
+    /// <summary>Opens a sealed header that starts at <paramref name="headerStart"/> (= the bytes of blob data before it).</summary>
+    public static List<BlobEntry> OpenHeader(ReadOnlySpan<byte> sealedHeader, long headerStart, ObjectCipher cipher, string packDescription)
+    {
+        var plain = new byte[sealedHeader.Length - ObjectCipher.Overhead];
         if (!cipher.TryOpen(ObjectType.PackHeader, ObjectId.Zero, sealedHeader, plain))
             throw new IntegrityException(packDescription, "header failed authentication");
         return DecodeHeader(plain, headerStart, packDescription);
+    }
+
+    /// <summary>Reads and opens the header of a whole pack held in memory.</summary>
+    public static List<BlobEntry> ReadHeader(ReadOnlySpan<byte> pack, ObjectCipher cipher, string packDescription)
+    {
+        var (headerStart, sealedLength) = LocateHeader(pack, pack.Length, packDescription);
+        return OpenHeader(pack.Slice((int)headerStart, sealedLength), headerStart, cipher, packDescription);
     }
 }

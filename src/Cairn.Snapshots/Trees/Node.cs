@@ -98,4 +98,7 @@ public sealed class Node
 
     /// <summary>Extended attributes (name, value), in the order the filesystem listed them.</summary>
     public List<KeyValuePair<byte[], byte[]>>? ExtendedAttributes { get; set; }
+
+    /// <summary>A shallow copy (lists and arrays are shared), for rewriting one entry of a tree without touching the original.</summary>
+    public Node Copy() => (Node)MemberwiseClone();
 }
