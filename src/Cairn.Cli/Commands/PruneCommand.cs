@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Cairn.Maintenance.Prune;
 using Cairn.Snapshots;
+using Cairn.Snapshots.Locking;
 
 namespace Cairn.Cli.Commands;
 
@@ -24,6 +25,7 @@ internal static class PruneCommand
             "Prune refuses to run, deleting nothing and exiting with 14, if any snapshot refers to data the repository\n" +
             "does not have, a tree cannot be read, or a pack the index names is missing or has the wrong size: run\n" +
             "'cairn check' to see the damage and 'cairn repair index' to rebuild the index from the packs.\n\n" +
+            "Prune holds the exclusive lock (a dry run takes none), so it fails with 11 while a backup runs.\n" +
             "Memory grows with the number of blobs in the repository (about 300 bytes each), not with their size.\n\n" +
             "Examples:\n" +
             "  cairn prune --dry-run\n" +
@@ -37,18 +39,19 @@ internal static class PruneCommand
         context.SetAction(command, async (session, ct) =>
         {
             var options = settings.Read(session);
-            // LOCKS: take the repository's exclusive lock here, before the plan is made, and hold it (refreshing its
-            // lease) until prune returns; wire the lease check into options.BeforeDelete, which runs before each
-            // deleting phase. Without the lock, a concurrent backup's new packs would look unindexed and be deleted.
-            await using var repository = await RepositoryAccess.OpenAsync(session, ct).ConfigureAwait(false);
-            return await RunAsync(session, repository, options, session.Get(dryRun), ct).ConfigureAwait(false);
+            bool dry = session.Get(dryRun);
+            // The exclusive lock is held, its lease refreshed, from before the plan until the last delete (the pruner
+            // checks the lease before each deleting phase): a running backup's packs are not indexed yet and would
+            // look like leftovers. A dry run deletes nothing and needs no lock.
+            await using var repository = await RepositoryAccess.OpenAsync(session, ct, dry ? null : LockKind.Exclusive).ConfigureAwait(false);
+            return await RunAsync(session, repository, options, dry, ct).ConfigureAwait(false);
         });
         return command;
     }
 
     /// <summary>
     /// Plans, prints, and (unless <paramref name="dryRun"/>) carries out a prune; returns the exit code. Also used by
-    /// forget --prune, on the repository it already holds under the exclusive lock.
+    /// forget --prune, on the repository it already holds (under the exclusive lock unless it is a dry run).
     /// </summary>
     public static async Task<int> RunAsync(Session session, Repository repository, PruneOptions options, bool dryRun, CancellationToken cancellationToken)
     {

@@ -40,17 +40,6 @@ public static class PackFormat
         return header;
     }
 
-    /// <summary>
-    /// The exact size of the pack file holding <paramref name="entries"/>: their sealed bytes, the sealed header and the
-    /// trailer. Prune and check compare it with the stored size to catch truncated or swapped packs without reading them.
-    /// </summary>
-    public static long PackLength(IReadOnlyList<BlobEntry> entries)
-    {
-        long blobs = 0;
-        foreach (var e in entries) blobs += e.StoredLength;
-        return blobs + ObjectCipher.SealedLength(HeaderPrefixLength + entries.Count * EntryLength) + TrailerLength;
-    }
-
     /// <summary>Parses header plaintext, computing each blob's offset from the lengths before it.</summary>
     public static List<BlobEntry> DecodeHeader(ReadOnlySpan<byte> header, long packLength, string packDescription)
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Cairn.Content;
 
 namespace Cairn.Maintenance.Prune;
 
@@ -69,6 +70,12 @@ public sealed record PruneOptions
     /// <summary>The most bytes of packs to repack in this run (whole pack sizes, as restic counts); null for no limit.</summary>
     public long? MaxRepackBytes { get; init; }
 
+    /// <summary>
+    /// Snapshots to plan as if they were already removed: forget --dry-run --prune shows the prune that would follow
+    /// the removal it only shows.
+    /// </summary>
+    public IReadOnlySet<ObjectId> ExcludedSnapshots { get; init; } = new HashSet<ObjectId>();
+
     /// <summary>How many packs are read, and how many blobs deleted, at once.</summary>
     public int Parallelism { get; init; } = 4;
 
@@ -76,9 +83,9 @@ public sealed record PruneOptions
     public int BlobsPerIndexFile { get; init; } = 100_000;
 
     /// <summary>
-    /// Called before each phase that deletes something (old index files, then packs). The exclusive lock's owner wires
-    /// its lease check here: it must throw if the lease could not be refreshed, so prune stops before deleting anything
-    /// that a backup it can no longer exclude might be using. Tests also use it to stop prune between phases.
+    /// Called before each phase that deletes something (old index files, then packs), after the repository's own lease
+    /// check (<see cref="Cairn.Snapshots.Repository.Lease"/>). Throwing stops prune there; tests use it to stop prune
+    /// between phases.
     /// </summary>
     public Func<PrunePhase, CancellationToken, ValueTask>? BeforeDelete { get; init; }
 }

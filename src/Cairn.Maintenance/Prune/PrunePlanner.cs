@@ -30,7 +30,7 @@ public static class PrunePlanner
         ArgumentNullException.ThrowIfNull(repository);
         ArgumentNullException.ThrowIfNull(options);
         var problems = new Problems();
-        var snapshots = await LoadSnapshotsAsync(repository, problems, cancellationToken).ConfigureAwait(false);
+        var snapshots = await LoadSnapshotsAsync(repository, options.ExcludedSnapshots, problems, cancellationToken).ConfigureAwait(false);
         var (indexFiles, packs, listedAgain) = await LoadIndexAsync(repository, problems, cancellationToken).ConfigureAwait(false);
         var unindexed = await MatchPackListingAsync(repository.Blobs, packs, problems, cancellationToken).ConfigureAwait(false);
 
@@ -69,12 +69,13 @@ public static class PrunePlanner
         return new PrunePlan(problems.First, problems.Total, statistics, indexFiles, [.. packs.Values], unindexed);
     }
 
-    private static async Task<List<Snapshot>> LoadSnapshotsAsync(Repository repository, Problems problems, CancellationToken cancellationToken)
+    private static async Task<List<Snapshot>> LoadSnapshotsAsync(Repository repository, IReadOnlySet<ObjectId> excluded, Problems problems,
+        CancellationToken cancellationToken)
     {
         var ids = new List<ObjectId>();
         await foreach (var info in repository.Blobs.ListAsync(BlobKind.Snapshot, cancellationToken).ConfigureAwait(false))
         {
-            if (ObjectId.TryParse(info.Name.Name, out var id)) ids.Add(id);
+            if (ObjectId.TryParse(info.Name.Name, out var id) && !excluded.Contains(id)) ids.Add(id);
         }
         var snapshots = new ConcurrentBag<Snapshot>();
         await Parallel.ForEachAsync(ids, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken }, async (id, ct) =>
@@ -99,25 +100,12 @@ public static class PrunePlanner
     private static async Task<(List<ObjectId> Files, Dictionary<ObjectId, PackUsage> Packs, int ListedAgain)> LoadIndexAsync(Repository repository, Problems problems,
         CancellationToken cancellationToken)
     {
-        var names = new List<BlobName>();
-        await foreach (var info in repository.Blobs.ListAsync(BlobKind.Index, cancellationToken).ConfigureAwait(false)) names.Add(info.Name);
         var files = new List<ObjectId>();
         var packs = new Dictionary<ObjectId, PackUsage>();
         int listedAgain = 0;
         var gate = new Lock();
-        await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken }, async (name, ct) =>
+        await repository.Content.ReadIndexFilesAsync((name, file) =>
         {
-            IndexFile file;
-            try
-            {
-                file = IndexFile.Decode(await repository.Content.LoadFileAsync(name, ObjectType.Index, ct).ConfigureAwait(false), name.ToString());
-            }
-            catch (IntegrityException e)
-            {
-                // Its packs would look unindexed and be deleted: refuse instead.
-                problems.Add($"{e.Message}: run 'cairn repair index'");
-                return;
-            }
             lock (gate)
             {
                 files.Add(ObjectId.Parse(name.Name));
@@ -126,7 +114,9 @@ public static class PrunePlanner
                     if (!packs.TryAdd(packId, new PackUsage(packId, blobs))) listedAgain++;
                 }
             }
-        }).ConfigureAwait(false);
+        },
+        // Its packs would look unindexed and be deleted: refuse instead.
+        (name, error) => problems.Add($"{error.Message}: run 'cairn repair index'"), cancellationToken).ConfigureAwait(false);
         return (files, packs, listedAgain);
     }
 
@@ -146,7 +136,7 @@ public static class PrunePlanner
                 continue;
             }
             pack.Size = info.Length;
-            long expected = PackFormat.PackLength(pack.Blobs);
+            long expected = PackFormat.ExpectedLength(pack.Blobs);
             if (info.Length != expected)
                 problems.Add($"pack {id.ToShortString()} is {info.Length} bytes, but its index entries describe {expected} bytes (truncated or damaged): run 'cairn check'");
         }

@@ -45,7 +45,7 @@ public static class Pruner
 
     /// <summary>
     /// Carries out <paramref name="plan"/>, which must have been made for <paramref name="repository"/> under the same
-    /// exclusive lock. Afterwards the repository's in-memory index is stale (it still names deleted packs): reopen it
+    /// exclusive lock (whose lease, when the repository holds one, is checked before each deleting phase). Afterwards the repository's in-memory index is stale (it still names deleted packs): reopen it
     /// to read data again.
     /// </summary>
     /// <exception cref="PruneRefusedException">The plan found missing or damaged data; nothing was changed.</exception>
@@ -72,14 +72,14 @@ public static class Pruner
         if (plan.RewritesIndex)
         {
             indexWritten = await WriteIndexAsync(repository.Content, kept, newPacks, plan.IndexFiles, options, cancellationToken).ConfigureAwait(false);
-            await BeforeDeleteAsync(options, PrunePhase.DeleteIndexFiles, cancellationToken).ConfigureAwait(false);
+            await BeforeDeleteAsync(repository, options, PrunePhase.DeleteIndexFiles, cancellationToken).ConfigureAwait(false);
             await DeleteAsync(repository.Blobs, plan.IndexFiles.Select(id => new BlobName(BlobKind.Index, id.ToString())), options, cancellationToken).ConfigureAwait(false);
             indexDeleted = plan.IndexFiles.Count;
         }
 
         var obsolete = plan.Packs.Where(p => p.Action != PackAction.Keep).Concat(plan.Unindexed).ToList();
-        await BeforeDeleteAsync(options, PrunePhase.DeletePacks, cancellationToken).ConfigureAwait(false);
-        await DeleteAsync(repository.Blobs, obsolete.Select(p => new BlobName(BlobKind.Pack, p.Id.ToString())), options, cancellationToken).ConfigureAwait(false);
+        await BeforeDeleteAsync(repository, options, PrunePhase.DeletePacks, cancellationToken).ConfigureAwait(false);
+        await DeleteAsync(repository.Blobs, obsolete.Select(p => ContentStore.PackName(p.Id)), options, cancellationToken).ConfigureAwait(false);
 
         return new PruneResult
         {
@@ -87,7 +87,7 @@ public static class Pruner
             PacksRepacked = repack.Count,
             PacksWritten = newPacks.Count,
             BlobsRepacked = copied,
-            BytesWritten = newPacks.Sum(p => PackFormat.PackLength(p.Blobs)),
+            BytesWritten = newPacks.Sum(p => PackFormat.ExpectedLength(p.Blobs)),
             BytesDeleted = obsolete.Sum(p => p.Size),
             IndexFilesWritten = indexWritten,
             IndexFilesDeleted = indexDeleted,
@@ -177,12 +177,12 @@ public static class Pruner
         return files.Count;
     }
 
-    private static async Task BeforeDeleteAsync(PruneOptions options, PrunePhase phase, CancellationToken cancellationToken)
+    private static async Task BeforeDeleteAsync(Repository repository, PruneOptions options, PrunePhase phase, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        // LOCKS: the exclusive lock taken before planning must still be held here. Its lease check is wired through
-        // PruneOptions.BeforeDelete and must throw when the lease could not be refreshed: from this point on prune
-        // deletes, and a backup that started after the lease expired may be using what it would delete.
+        // The exclusive lock taken before planning must still be ours: from here on prune deletes, and once the lease
+        // has lapsed a backup may have started and written packs that look unused to this plan.
+        repository.Lease?.EnsureValid();
         if (options.BeforeDelete is { } check) await check(phase, cancellationToken).ConfigureAwait(false);
     }
 

@@ -1,3 +1,6 @@
+using Cairn.Snapshots;
+using Cairn.Snapshots.Locking;
+using Cairn.Storage;
 using Cairn.Tests.Cli;
 
 namespace Cairn.Tests.Maintenance;
@@ -116,6 +119,25 @@ public sealed class PruneCliTests : IDisposable
         Assert.Contains(lines, l => l.Contains($"pack {Path.GetFileName(victim)[..8]} is in the index but missing from the storage", StringComparison.Ordinal));
         Assert.Contains("cairn check", lines[^1]);
         Assert.Equal(before, RepositoryFiles());
+    }
+
+    [Fact]
+    public async Task Prune_fails_with_exit_11_while_a_backup_holds_its_lock_and_a_dry_run_still_plans()
+    {
+        await BackupTwiceAndForgetTheFirstAsync();
+        await using var other = await Repository.OpenAsync(new LocalBlobStore(_cli.Repo), System.Text.Encoding.UTF8.GetBytes(CliHarness.Password), CancellationToken.None);
+        var backup = await RepositoryLock.AcquireAsync(other, LockKind.Shared, new LockOptions { Command = "cairn backup", Hostname = "web1" },
+            TimeProvider.System, CancellationToken.None);
+        var before = RepositoryFiles();
+
+        var refused = await _cli.RunAsync(11, "prune");
+        Assert.Contains("shared lock of 'cairn backup' (host web1", refused.Stderr);
+        Assert.Equal(before, RepositoryFiles());
+        Assert.Contains("dry run: nothing was changed", (await _cli.RunAsync(0, "prune", "--dry-run")).Stdout);
+
+        await backup.DisposeAsync();
+        await _cli.RunAsync(0, "prune");
+        Assert.Equal(0, _cli.CountRepoFiles("locks"));
     }
 
     private long PackBytes() => Directory.GetFiles(Path.Combine(_cli.Repo, "data"), "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);

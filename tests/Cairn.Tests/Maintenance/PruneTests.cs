@@ -4,6 +4,7 @@ using Cairn.Content.Packs;
 using Cairn.Maintenance;
 using Cairn.Maintenance.Prune;
 using Cairn.Snapshots;
+using Cairn.Snapshots.Locking;
 using Cairn.Storage;
 
 namespace Cairn.Tests.Maintenance;
@@ -308,6 +309,32 @@ public sealed class PruneTests
     }
 
     [Fact]
+    public async Task A_lost_exclusive_lock_stops_prune_before_it_deletes_anything()
+    {
+        await using var f = await PruneFixture.CreateAsync();
+        var first = await f.BackupSeedsAsync(1, 2, 3);
+        await f.BackupSeedsAsync(1, 4);
+        await f.ForgetAsync(first);
+        var packs = f.PackFiles();
+        var indexFiles = f.IndexFiles();
+        var repository = await f.ReopenAsync();
+        await using var lease = await RepositoryLock.AcquireAsync(repository, LockKind.Exclusive, new LockOptions { Command = "cairn prune" },
+            TimeProvider.System, CancellationToken.None);
+        var plan = await PrunePlanner.PlanAsync(repository, new PruneOptions(), CancellationToken.None);
+        Assert.True(plan.HasWork);
+        // Someone ran 'cairn unlock --remove-all' meanwhile: the next refresh finds the lock file gone.
+        foreach (var file in Directory.GetFiles(Path.Combine(f.RepositoryPath, "locks"))) File.Delete(file);
+        await Assert.ThrowsAnyAsync<CairnException>(() => lease.RefreshAsync(CancellationToken.None));
+
+        var error = await Assert.ThrowsAnyAsync<CairnException>(() => Pruner.ExecuteAsync(repository, plan, new PruneOptions(), CancellationToken.None));
+
+        Assert.Equal(ExitCode.Locked, error.ExitCode);
+        Assert.Empty(packs.Except(f.PackFiles()));
+        Assert.Empty(indexFiles.Except(f.IndexFiles()));
+        await f.AssertAllRestorableAsync();
+    }
+
+    [Fact]
     public void An_index_that_lists_a_pack_twice_loads_it_once()
     {
         var index = new RepositoryIndex();
@@ -339,7 +366,7 @@ public sealed class PruneTests
         foreach (var pack in f.PackFiles())
         {
             var entries = ReadPackHeader(f, pack);
-            Assert.Equal(new FileInfo(pack).Length, PackFormat.PackLength(entries));
+            Assert.Equal(new FileInfo(pack).Length, PackFormat.ExpectedLength(entries));
             foreach (var e in entries)
             {
                 Assert.True(references.Contains(e.Id), $"unreferenced blob {e.Id.ToShortString()} in {Path.GetFileName(pack)}");
