@@ -276,13 +276,20 @@ public sealed class PruneTests
         foreach (var (name, hash) in state) Assert.Equal(hash, after.GetValueOrDefault(name));
     }
 
-    [Fact]
-    public async Task The_lease_is_checked_before_each_deleting_phase_and_a_failed_check_deletes_nothing()
+    /// <summary>Two backups sharing one file; the first is forgotten, so its pack is partly used.</summary>
+    private static async Task<PruneFixture> WithOnePartlyUsedPackAsync()
     {
-        await using var f = await PruneFixture.CreateAsync();
+        var f = await PruneFixture.CreateAsync();
         var first = await f.BackupSeedsAsync(1, 2, 3);
         await f.BackupSeedsAsync(1, 4);
         await f.ForgetAsync(first);
+        return f;
+    }
+
+    [Fact]
+    public async Task The_lease_is_checked_before_each_deleting_phase_and_a_failed_check_deletes_nothing()
+    {
+        await using var f = await WithOnePartlyUsedPackAsync();
         var phases = new List<PrunePhase>();
         var packs = f.PackFiles();
         var indexFiles = f.IndexFiles();
@@ -311,10 +318,7 @@ public sealed class PruneTests
     [Fact]
     public async Task A_lost_exclusive_lock_stops_prune_before_it_deletes_anything()
     {
-        await using var f = await PruneFixture.CreateAsync();
-        var first = await f.BackupSeedsAsync(1, 2, 3);
-        await f.BackupSeedsAsync(1, 4);
-        await f.ForgetAsync(first);
+        await using var f = await WithOnePartlyUsedPackAsync();
         var packs = f.PackFiles();
         var indexFiles = f.IndexFiles();
         var repository = await f.ReopenAsync();
