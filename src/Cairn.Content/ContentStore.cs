@@ -31,8 +31,6 @@ public sealed class ContentStore : IAsyncDisposable
     private readonly ContentStoreOptions _options;
     private readonly ConcurrentDictionary<ObjectId, byte> _pending = new();
     private readonly ConcurrentBag<BlobCodec> _codecs = [];
-    // Pack buffers are reused: a fresh 24 MiB array per pack would be large-object-heap garbage that inflates memory.
-    private readonly ConcurrentBag<byte[]> _packBuffers = [];
     private readonly Lock _packLock = new();
     private readonly SemaphoreSlim _uploadSlots;
     private readonly SemaphoreSlim _indexWriteLock = new(1, 1);
@@ -212,7 +210,8 @@ public sealed class ContentStore : IAsyncDisposable
         PackBuilder? full = null;
         lock (_packLock)
         {
-            _pack ??= new PackBuilder(_packBuffers.TryTake(out var buffer) ? buffer : GC.AllocateUninitializedArray<byte>(Config.PackSize + Config.PackSize / 2));
+            // Packs stream into the store's writer (a temp file for local stores), so a filling pack costs no memory.
+            _pack ??= new PackBuilder(DiscardWrites ? new DiscardingBlobWriter() : Blobs.CreateWriter(BlobKind.Pack));
             _pack.Append(type, flags, id, sealedBlob, rawLength);
             if (_pack.Length >= Config.PackSize)
             {
@@ -279,9 +278,9 @@ public sealed class ContentStore : IAsyncDisposable
         {
             try
             {
-                var (packId, bytes) = pack.Finish(Cipher);
+                var packId = pack.Finish(Cipher);
                 if (DiscardWrites) return;
-                await Blobs.PutAsync(PackName(packId), bytes, cancellationToken).ConfigureAwait(false);
+                await pack.CommitAsync(PackName(packId), cancellationToken).ConfigureAwait(false);
                 Interlocked.Increment(ref _packsWritten);
                 var entries = pack.Entries;
                 Index.AddPack(packId, entries);
@@ -301,7 +300,7 @@ public sealed class ContentStore : IAsyncDisposable
             }
             finally
             {
-                _packBuffers.Add(pack.Buffer);
+                await pack.DisposeAsync().ConfigureAwait(false);
                 _uploadSlots.Release();
             }
         }, CancellationToken.None);
@@ -420,6 +419,14 @@ public sealed class ContentStore : IAsyncDisposable
         {
             // Already reported to whoever flushed; disposal must not throw.
         }
+        // A pack still filling (the backup failed or was cancelled) is discarded: its temp file is removed.
+        PackBuilder? unfinished;
+        lock (_packLock)
+        {
+            unfinished = _pack;
+            _pack = null;
+        }
+        if (unfinished is not null) await unfinished.DisposeAsync().ConfigureAwait(false);
         while (_codecs.TryTake(out var codec)) codec.Dispose();
         _uploadSlots.Dispose();
         _indexWriteLock.Dispose();
