@@ -13,7 +13,7 @@ internal static class ExitCodes
         (ExitCode.Locked, "the repository is locked by another operation, or this operation lost its lock"),
         (ExitCode.WrongPassword, "wrong password: no key of the repository opens with it"),
         (ExitCode.UnsupportedVersion, "the repository's format version is newer than this cairn"),
-        (ExitCode.Integrity, "damaged or missing data (restore names each affected file and blob)"),
+        (ExitCode.Integrity, "damaged or missing data: check found damage, or restore, prune or repair met it (each names the blobs and files)"),
         (ExitCode.StorageFull, "the storage is full"),
         (ExitCode.Storage, "the storage could not be read or written"),
         (ExitCode.NotFound, "a named snapshot, path or key does not exist"),
