@@ -112,6 +112,7 @@ public static class Program
         root.Add(StatsCommand.Create(context));
         root.Add(KeyCommand.Create(context));
         root.Add(ForgetCommand.Create(context));
+        root.Add(CopyCommand.Create(context));
         return root;
     }
 }

@@ -109,6 +109,11 @@ public sealed record Snapshot
     public SnapshotSummary? Summary { get; init; }
     /// <summary>The cairn version that wrote it.</summary>
     public string? ProgramVersion { get; init; }
+    /// <summary>
+    /// Set by copy on the copy in a repository unrelated to the source: the id of the source snapshot, so a later copy
+    /// knows it is already there (copies between related repositories keep the snapshot's bytes and id instead).
+    /// </summary>
+    [JsonConverter(typeof(NullableObjectIdJsonConverter))] public ObjectId? CopiedFrom { get; init; }
 
     /// <summary>The snapshot's id (its file name); not serialised.</summary>
     [JsonIgnore] public ObjectId Id { get; init; }
