@@ -23,10 +23,10 @@ internal static class RepositoryAccess
         var home = env.Get("HOME") ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
         var config = env.Get("XDG_CONFIG_HOME") ?? Path.Combine(home, ".config");
         var passwordFile = Path.Combine(config, "cairn", "password");
-        if ((role.LocationOption ?? env.Get(role.LocationVariable)) is { } explicitPath)
+        if ((role.LocationOption ?? (role.ReadsLocationVariable ? env.Get(role.LocationVariable) : null)) is { } explicitPath)
             return new RepositoryLocation(Path.GetFullPath(explicitPath), false, passwordFile, role);
         if (!role.HasDefault)
-            throw new CairnException($"no {role.Title} given: use {role.LocationOptionName} or set {role.LocationVariable}", ExitCode.Usage);
+            throw new CairnException($"no {role.Title} given: use {role.LocationOptionName}" + (role.ReadsLocationVariable ? $" or set {role.LocationVariable}" : ""), ExitCode.Usage);
         var data = env.Get("XDG_DATA_HOME") ?? Path.Combine(home, ".local", "share");
         return new RepositoryLocation(Path.Combine(data, "cairn", "repository"), true, passwordFile, role);
     }

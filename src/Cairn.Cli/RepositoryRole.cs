@@ -24,6 +24,9 @@ internal sealed record RepositoryRole(string Title, string LocationOptionName, s
 
     public string PasswordCommandVariable => VariablePrefix + "PASSWORD_COMMAND";
 
+    /// <summary>False for init --from-repository, which takes the source's location from its option only.</summary>
+    public bool ReadsLocationVariable { get; init; } = true;
+
     /// <summary>"-r/CAIRN_REPOSITORY", for messages that say where the location came from.</summary>
-    public string LocationSources => $"{LocationOptionName}/{LocationVariable}";
+    public string LocationSources => ReadsLocationVariable ? $"{LocationOptionName}/{LocationVariable}" : LocationOptionName;
 }

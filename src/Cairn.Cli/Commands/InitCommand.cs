@@ -34,7 +34,7 @@ internal static class InitCommand
             {
                 if (from.IsGiven(session))
                 {
-                    var sourceLocation = RepositoryAccess.Locate(session, from.Read(session));
+                    var sourceLocation = RepositoryAccess.Locate(session, from.Read(session) with { ReadsLocationVariable = false });
                     // Same folder twice would "init" over the source: refused here with the usual message by InitAsync,
                     // but only after asking for its password, so check the cheap way first.
                     if (sourceLocation.Path == location.Path)
