@@ -102,7 +102,11 @@ public sealed class SnapshotCopier
     private async Task<long> SeedAsync(IEnumerable<Snapshot> toCopy, List<Snapshot> existing, CancellationToken cancellationToken)
     {
         var groups = toCopy.Select(GroupKey).ToHashSet(StringComparer.Ordinal);
-        var pairs = existing.Where(d => d.CopiedFrom is not null && groups.Contains(GroupKey(d)))
+        // Only copies of snapshots this source still has: a destination may also hold copies from other repositories.
+        var inSource = new HashSet<ObjectId>();
+        await foreach (var info in _source.Blobs.ListAsync(Cairn.Storage.BlobKind.Snapshot, cancellationToken).ConfigureAwait(false))
+            if (ObjectId.TryParse(info.Name.Name, out var id)) inSource.Add(id);
+        var pairs = existing.Where(d => d.CopiedFrom is { } from && inSource.Contains(from) && groups.Contains(GroupKey(d)))
             .GroupBy(GroupKey, StringComparer.Ordinal)
             .Select(g => g.OrderByDescending(d => d.Time).ThenByDescending(d => d.Id).First());
         long treesRead = 0;
@@ -115,7 +119,7 @@ public sealed class SnapshotCopier
             }
             catch (Exception e) when (e is IntegrityException or Cairn.Storage.BlobNotFoundException)
             {
-                continue; // forgotten (or damaged) in the source since: nothing to learn from this pair
+                continue; // damaged, or forgotten since the listing: nothing to learn from this pair
             }
             var (_, read) = await TranslationSeeder.SeedAsync(_source, _destination, original.Tree, copy.Tree, _translation, cancellationToken).ConfigureAwait(false);
             treesRead += read;

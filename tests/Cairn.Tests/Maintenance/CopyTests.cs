@@ -117,6 +117,29 @@ public sealed class CopyTests : IDisposable
     }
 
     [Fact]
+    public async Task Seeding_uses_copies_from_this_source_even_when_another_source_copied_the_same_host_later()
+    {
+        WriteData();
+        await using var source = await InitAsync(SourcePath, SourcePassword);
+        await using var other = await InitAsync(Path.Combine(_root, "other-source"), SourcePassword);
+        await using var destination = await InitAsync(DestinationPath, DestinationPassword);
+        var first = await BackupAsync(source);
+        await new SnapshotCopier(source, destination, new CopyOptions()).RunAsync([first], s_ct);
+        // Same host and paths, another source repository, copied later: the newest copy of the group is not this source's.
+        var fromOther = await BackupAsync(other);
+        await new SnapshotCopier(other, destination, new CopyOptions()).RunAsync([fromOther], s_ct);
+        File.WriteAllText(Path.Combine(Data, "sub", "new.txt"), "new\n");
+        var second = await BackupAsync(source);
+        var counting = new CountingBlobStore(new LocalBlobStore(SourcePath));
+        await using var counted = await OpenAsync(counting, SourcePassword);
+
+        var result = await new SnapshotCopier(counted, destination, new CopyOptions()).RunAsync([second], s_ct);
+
+        Assert.Equal(CopyAction.Copied, Assert.Single(result.Snapshots).Action);
+        Assert.Equal([(await FindFileAsync(counted, second, "sub/new.txt")).Content!.Single()], DataBlobsRead(counted, counting));
+    }
+
+    [Fact]
     public async Task A_pair_that_does_not_line_up_teaches_nothing_and_the_copy_reads_everything()
     {
         WriteData();
