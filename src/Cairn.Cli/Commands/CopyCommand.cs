@@ -38,7 +38,8 @@ internal static class CopyCommand
             "snapshot complete and continues where it stopped when run again. --json prints one object: related,\n" +
             "dry_run, snapshots (per snapshot: id, short_id, time, hostname, paths, tags, action copied/skipped, copy_id,\n" +
             "blobs_added, bytes_added, bytes_added_stored, blobs_read, bytes_read) and the totals.\n\n" +
-            "Exit codes: 0 done (also when everything was there already); 10 no source or destination repository;\n" +
+            "Exit codes: 0 done (also when everything was there already); 2 no source given, or it is the destination;\n" +
+            "10 no source or destination repository; "  +
             "12 a wrong password (the message says which repository); 14 damaged data in the source; 17 a named snapshot\n" +
             "does not exist in the source.\n\n" +
             "Examples:\n" +

@@ -3,7 +3,10 @@ using Cairn.Storage;
 
 namespace Cairn.Tests.Maintenance;
 
-/// <summary>Passes everything through and records every ranged read of a pack, so tests can tell which blobs were read.</summary>
+/// <summary>
+/// Passes everything through and records every ranged read of a pack, so tests can tell which blobs were read; can
+/// also fail pack uploads after a number of them, as an interrupted run would stop.
+/// </summary>
 internal sealed class CountingBlobStore(IBlobStore inner) : IBlobStore
 {
     public ConcurrentBag<(string Pack, long Offset, int Length)> PackReads { get; } = [];
@@ -12,7 +15,18 @@ internal sealed class CountingBlobStore(IBlobStore inner) : IBlobStore
 
     public void Reset() => PackReads.Clear();
 
-    public Task PutAsync(BlobName name, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) => inner.PutAsync(name, data, cancellationToken);
+    /// <summary>When set, pack uploads after this many fail with a permanent storage error.</summary>
+    public int? PackPutsBeforeFailure { get; set; }
+
+    public Task PutAsync(BlobName name, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+    {
+        if (name.Kind == BlobKind.Pack && PackPutsBeforeFailure is { } left)
+        {
+            if (left == 0) throw new StorageException($"injected: upload of {name} failed", isTransient: false);
+            PackPutsBeforeFailure = left - 1;
+        }
+        return inner.PutAsync(name, data, cancellationToken);
+    }
 
     public Task<byte[]> GetAsync(BlobName name, CancellationToken cancellationToken = default) => inner.GetAsync(name, cancellationToken);
 
