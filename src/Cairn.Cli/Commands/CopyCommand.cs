@@ -70,12 +70,24 @@ internal static class CopyCommand
                 : [.. await Task.WhenAll(requested.Select(r => selection.FindAsync(source, session, r, ct))).ConfigureAwait(false)];
 
             bool dry = session.Get(dryRun);
-            var copier = new SnapshotCopier(source, destination, new CopyOptions { DryRun = dry, OnSnapshot = outcome => Report(session, outcome, dry) });
+            int done = 0, total = snapshots.DistinctBy(s => s.Id).Count();
+            var copier = new SnapshotCopier(source, destination, new CopyOptions
+            {
+                DryRun = dry,
+                OnSnapshot = outcome =>
+                {
+                    Interlocked.Increment(ref done);
+                    Report(session, outcome, dry);
+                },
+            });
             if (!session.Json && !session.Quiet)
                 session.Out.WriteLine(copier.Related
                     ? $"copying from related repository {source.Blobs.Location}: blobs and snapshots keep their ids"
                     : $"copying from {source.Blobs.Location}: ids are translated to the destination's keys");
-            var result = await copier.RunAsync(snapshots, ct).ConfigureAwait(false);
+            session.Out.Flush();
+            var result = await ProgressDisplay.RunAsync(session, copier.RunAsync(snapshots, ct),
+                () => $"copying snapshot {Math.Min(Volatile.Read(ref done) + 1, total)} of {total}: read {copier.BlobsRead} blobs, {Format.Bytes(copier.BytesRead)}; added {destination.Content.BlobsAdded} blobs, " +
+                      Format.Bytes(destination.Content.RawBytesAdded)).ConfigureAwait(false);
 
             if (session.Json)
             {
@@ -104,6 +116,9 @@ internal static class CopyCommand
             _ when dry => $"{what}: would copy, adding {outcome.BlobsAdded} blobs, {Format.Bytes(outcome.BytesAdded)}",
             _ => $"{what}: copied as {copyId}, added {outcome.BlobsAdded} blobs, {Format.Bytes(outcome.BytesAdded)}",
         });
+        // A long copy reports as it goes (stdout is otherwise block-buffered), except under the live progress line,
+        // which stdout lines would tear; there the lines come at the end and the progress line names the snapshot.
+        if (!session.ShowProgress) session.Out.Flush();
     }
 
     private static JsonObject ToJson(CopyResult result)

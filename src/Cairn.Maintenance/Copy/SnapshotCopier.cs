@@ -42,6 +42,12 @@ public sealed class SnapshotCopier
     /// <summary>True when the two repositories share their master secret, judged by their ids of a fixed probe, not by any flag.</summary>
     public bool Related { get; }
 
+    /// <summary>Blobs read from the source so far (live, for progress displays).</summary>
+    public long BlobsRead => Interlocked.Read(ref _blobsRead);
+
+    /// <summary>Plaintext bytes read from the source so far.</summary>
+    public long BytesRead => Interlocked.Read(ref _bytesRead);
+
     /// <summary>True when both repositories compute the same keyed ids, which holds exactly when they share the master secret.</summary>
     public static bool AreRelated(Repository a, Repository b)
     {
