@@ -116,6 +116,7 @@ public static class Program
         root.Add(CheckCommand.Create(context));
         root.Add(Commands.Repair.RepairCommand.Create(context));
         root.Add(UnlockCommand.Create(context));
+        root.Add(CopyCommand.Create(context));
         return root;
     }
 }

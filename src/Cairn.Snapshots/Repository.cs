@@ -21,6 +21,14 @@ public sealed record RepositoryInitOptions
     /// hundred KiB to get many packs out of little data.
     /// </summary>
     public int? PackSize { get; init; }
+
+    /// <summary>
+    /// An open repository whose master secret the new one shares (a related repository: the same object ids and chunk
+    /// boundaries, so copy between the two needs no translation and each deduplicates against the other's data). Its
+    /// chunker sizes, compression level and pack size are taken too, overriding <see cref="CompressionLevel"/>; the
+    /// repository id stays fresh. Null: a new random secret.
+    /// </summary>
+    public Repository? ShareSecretWith { get; init; }
 }
 
 /// <summary>
@@ -75,10 +83,17 @@ public sealed class Repository : IAsyncDisposable
     {
         if (await ExistsAsync(blobs, cancellationToken).ConfigureAwait(false))
             throw new CairnException($"a repository already exists at {blobs.Location}", ExitCode.Usage);
-        var master = MasterKey.Generate();
         var now = time.GetUtcNow();
         var config = RepositoryConfig.CreateNew(now);
         config = config with { CompressionLevel = options.CompressionLevel, PackSize = options.PackSize ?? config.PackSize };
+        var master = MasterKey.Generate();
+        if (options.ShareSecretWith is { } related)
+        {
+            // The gear table derives from the master secret, but the chunk sizes live in the config: both must match,
+            // or a direct backup into the new repository would cut other chunks than the source and not deduplicate.
+            master = new MasterKey(related.MasterKey.Secret);
+            config = config with { Chunker = related.Config.Chunker, CompressionLevel = related.Config.CompressionLevel, PackSize = related.Config.PackSize };
+        }
         var kdf = options.Kdf ?? KdfParameters.ForNewKeyFile(TimeSpan.FromMilliseconds(500));
         // The key file goes first: a config without a key would be a repository nobody can open.
         var keyId = await RepositoryKeys.AddAsync(blobs, master, password, kdf, now, cancellationToken).ConfigureAwait(false);
@@ -141,18 +156,30 @@ public sealed class Repository : IAsyncDisposable
     /// </summary>
     public async Task<Snapshot> SaveSnapshotAsync(Snapshot snapshot, CancellationToken cancellationToken)
     {
-        Lease?.EnsureValid();
-        var id = await Content.SaveFileAsync(BlobKind.Snapshot, ObjectType.Snapshot, snapshot.ToJson(), compress: false, cancellationToken).ConfigureAwait(false);
+        var id = await SaveSnapshotJsonAsync(snapshot.ToJson(), cancellationToken).ConfigureAwait(false);
         return snapshot with { Id = id };
+    }
+
+    /// <summary>
+    /// Writes a snapshot's JSON exactly as given and returns its id. Copy between related repositories uses it to keep
+    /// the bytes, and so the id; like <see cref="SaveSnapshotAsync"/>, only after the data it names is indexed.
+    /// </summary>
+    public Task<ObjectId> SaveSnapshotJsonAsync(byte[] json, CancellationToken cancellationToken)
+    {
+        Lease?.EnsureValid();
+        return Content.SaveFileAsync(BlobKind.Snapshot, ObjectType.Snapshot, json, compress: false, cancellationToken);
     }
 
     /// <summary>Loads one snapshot by full id.</summary>
     public async Task<Snapshot> LoadSnapshotAsync(ObjectId id, CancellationToken cancellationToken)
     {
-        var name = new BlobName(BlobKind.Snapshot, id.ToString());
-        var json = await Content.LoadFileAsync(name, ObjectType.Snapshot, cancellationToken).ConfigureAwait(false);
+        var json = await LoadSnapshotJsonAsync(id, cancellationToken).ConfigureAwait(false);
         return Snapshot.FromJson(json, id, $"snapshot {id.ToShortString()}");
     }
+
+    /// <summary>Loads a snapshot's stored JSON, checked against its id but not parsed.</summary>
+    public Task<byte[]> LoadSnapshotJsonAsync(ObjectId id, CancellationToken cancellationToken) =>
+        Content.LoadFileAsync(new BlobName(BlobKind.Snapshot, id.ToString()), ObjectType.Snapshot, cancellationToken);
 
     /// <summary>
     /// Removes a snapshot (its file in snapshots/); the data it alone referenced stays until a prune. Removing a
