@@ -23,10 +23,18 @@ internal sealed class GlobalOptions
 
     public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Print more detail (and stack traces of internal errors).", Recursive = true };
 
+    public Option<string?> RetryLock { get; } = new("--retry-lock")
+    {
+        Description = "When the repository is locked by another operation, keep trying for this long (e.g. 30s, 5m, 1h30m) instead of failing with exit code 11.",
+        HelpName = "DURATION",
+        Recursive = true,
+    };
+
     public void AddTo(Command root)
     {
         root.Add(Repository);
         root.Add(PasswordFile);
+        root.Add(RetryLock);
         root.Add(Json);
         root.Add(Quiet);
         root.Add(Verbose);

@@ -3,27 +3,32 @@ using System.Text;
 
 namespace Cairn.Cli;
 
-/// <summary>Finds the repository password: --password-file, $CAIRN_PASSWORD_FILE, $CAIRN_PASSWORD_COMMAND, $CAIRN_PASSWORD, then a prompt.</summary>
+/// <summary>
+/// Finds a repository's password: its password-file option, then $…PASSWORD_FILE, $…PASSWORD_COMMAND, $…PASSWORD (the
+/// CAIRN_ or CAIRN_FROM_ names, by <see cref="RepositoryRole"/>), the default password file, then a prompt.
+/// </summary>
 internal static class Passwords
 {
-    public const string NoPasswordMessage =
-        "no password given: set CAIRN_PASSWORD or CAIRN_PASSWORD_FILE or CAIRN_PASSWORD_COMMAND, or use --password-file";
+    public static string NoPasswordMessage(RepositoryRole role) =>
+        $"no password given{(role.HasDefault ? "" : " for the " + role.Title)}: set {role.PasswordVariable} or {role.PasswordFileVariable} " +
+        $"or {role.PasswordCommandVariable}, or use {role.PasswordFileOptionName}";
 
     /// <summary>The password, or null if none is configured and none can be prompted for.</summary>
-    public static byte[]? TryResolve(Session session, string? fallbackFile)
+    public static byte[]? TryResolve(Session session, RepositoryLocation location)
     {
         var env = session.Env;
-        if (session.PasswordFileOption is { } file) return ReadFile(file);
-        if (env.Get("CAIRN_PASSWORD_FILE") is { } envFile) return ReadFile(envFile);
-        if (env.Get("CAIRN_PASSWORD_COMMAND") is { } command) return RunCommand(command, env);
-        if (env.Variables.TryGetValue("CAIRN_PASSWORD", out var password) && password is not null) return Encoding.UTF8.GetBytes(password);
-        if (fallbackFile is not null && File.Exists(fallbackFile)) return ReadFile(fallbackFile);
-        if (env.Interactive) return Prompt(session, "enter password for repository: ");
+        var role = location.Role;
+        if (role.PasswordFileOption is { } file) return ReadFile(file);
+        if (env.Get(role.PasswordFileVariable) is { } envFile) return ReadFile(envFile);
+        if (env.Get(role.PasswordCommandVariable) is { } command) return RunCommand(command, env);
+        if (env.Variables.TryGetValue(role.PasswordVariable, out var password) && password is not null) return Encoding.UTF8.GetBytes(password);
+        if (location.IsDefault && File.Exists(location.DefaultPasswordFile)) return ReadFile(location.DefaultPasswordFile);
+        if (env.Interactive) return Prompt(session, role.HasDefault ? "enter password for repository: " : $"enter password for {role.Title} {location.Path}: ");
         return null;
     }
 
-    public static byte[] Resolve(Session session, string? fallbackFile) =>
-        TryResolve(session, fallbackFile) ?? throw new CairnException(NoPasswordMessage, ExitCode.Usage);
+    public static byte[] Resolve(Session session, RepositoryLocation location) =>
+        TryResolve(session, location) ?? throw new CairnException(NoPasswordMessage(location.Role), ExitCode.Usage);
 
     /// <summary>A new password for key add/passwd: from a file, or prompted twice.</summary>
     public static byte[] ResolveNew(Session session, string? file)

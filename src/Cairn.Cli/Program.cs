@@ -111,10 +111,13 @@ public static class Program
         root.Add(DumpCommand.Create(context));
         root.Add(DiffCommand.Create(context));
         root.Add(StatsCommand.Create(context));
+        root.Add(PruneCommand.Create(context));
         root.Add(KeyCommand.Create(context));
         root.Add(ForgetCommand.Create(context));
         root.Add(CheckCommand.Create(context));
         root.Add(Commands.Repair.RepairCommand.Create(context));
+        root.Add(UnlockCommand.Create(context));
+        root.Add(CopyCommand.Create(context));
         return root;
     }
 }

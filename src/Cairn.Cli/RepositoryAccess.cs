@@ -2,67 +2,118 @@ using System.Security.Cryptography;
 using System.Text;
 using Cairn.Content.Crypto;
 using Cairn.Snapshots;
+using Cairn.Snapshots.Locking;
 using Cairn.Storage;
 
 namespace Cairn.Cli;
 
-/// <summary>Where the repository is: given with -r/$CAIRN_REPOSITORY, or the embedded default in the user's data directory.</summary>
-internal sealed record RepositoryLocation(string Path, bool IsDefault, string DefaultPasswordFile);
+/// <summary>
+/// Where a repository is: given with -r/$CAIRN_REPOSITORY (or the source's --from-repo/$CAIRN_FROM_REPOSITORY), or the
+/// embedded default in the user's data directory; <see cref="Role"/> says which repository it is and where its password comes from.
+/// </summary>
+internal sealed record RepositoryLocation(string Path, bool IsDefault, string DefaultPasswordFile, RepositoryRole Role);
 
 /// <summary>Locating, creating and opening the repository a command works on.</summary>
 internal static class RepositoryAccess
 {
-    public static RepositoryLocation Locate(Session session)
+    public static RepositoryLocation Locate(Session session) => Locate(session, RepositoryRole.Primary(session));
+
+    public static RepositoryLocation Locate(Session session, RepositoryRole role)
     {
         var env = session.Env;
         var home = env.Get("HOME") ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
         var config = env.Get("XDG_CONFIG_HOME") ?? Path.Combine(home, ".config");
         var passwordFile = Path.Combine(config, "cairn", "password");
-        if ((session.RepositoryOption ?? env.Get("CAIRN_REPOSITORY")) is { } explicitPath)
-            return new RepositoryLocation(Path.GetFullPath(explicitPath), false, passwordFile);
+        if ((role.LocationOption ?? (role.ReadsLocationVariable ? env.Get(role.LocationVariable) : null)) is { } explicitPath)
+            return new RepositoryLocation(Path.GetFullPath(explicitPath), false, passwordFile, role);
+        if (!role.HasDefault)
+            throw new CairnException($"no {role.Title} given: use {role.LocationOptionName}" + (role.ReadsLocationVariable ? $" or set {role.LocationVariable}" : ""), ExitCode.Usage);
         var data = env.Get("XDG_DATA_HOME") ?? Path.Combine(home, ".local", "share");
-        return new RepositoryLocation(Path.Combine(data, "cairn", "repository"), true, passwordFile);
+        return new RepositoryLocation(Path.Combine(data, "cairn", "repository"), true, passwordFile, role);
     }
 
     /// <summary>Key derivation cost for new keys: cheap when $CAIRN_TEST_CHEAP_KDF is set (tests), else calibrated to ~0.5 s.</summary>
     public static KdfParameters NewKeyKdf(Session session) =>
         session.Env.IsSet(KdfParameters.CheapKdfEnvironmentVariable) ? KdfParameters.ForTests : KdfParameters.Calibrate(TimeSpan.FromMilliseconds(500));
 
-    /// <summary>Opens the repository; <paramref name="loadIndex"/> false leaves the index to the caller (check, repair).</summary>
-    public static async Task<Repository> OpenAsync(Session session, CancellationToken cancellationToken, bool loadIndex = true)
+    /// <summary>
+    /// Opens the repository. With <paramref name="lockKind"/>, takes that lock first (waiting up to --retry-lock) and holds
+    /// it, refreshed, until the repository is disposed; <see cref="Repository.Lease"/> is then set.
+    /// </summary>
+    public static Task<Repository> OpenAsync(Session session, CancellationToken cancellationToken, LockKind? lockKind = null, bool loadIndex = true) =>
+        OpenAsync(session, Locate(session), cancellationToken, lockKind, loadIndex);
+
+    /// <summary>Opens (and optionally locks) the repository at <paramref name="location"/>; errors about a source repository say so.</summary>
+    public static async Task<Repository> OpenAsync(Session session, RepositoryLocation location, CancellationToken cancellationToken,
+        LockKind? lockKind = null, bool loadIndex = true)
     {
-        var location = Locate(session);
         var store = new LocalBlobStore(location.Path);
         await EnsureExistsAsync(store, location, cancellationToken).ConfigureAwait(false);
-        var password = Passwords.Resolve(session, location.IsDefault ? location.DefaultPasswordFile : null);
-        return await Repository.OpenAsync(store, password, cancellationToken, loadIndex: loadIndex).ConfigureAwait(false);
+        var password = Passwords.Resolve(session, location);
+        var lockRequest = lockKind is { } kind ? new LockRequest(kind, LockOptions(session), session.Env.Time) : null;
+        try
+        {
+            return await Repository.OpenAsync(store, password, cancellationToken, lockRequest: lockRequest, loadIndex: loadIndex).ConfigureAwait(false);
+        }
+        catch (CairnException e) when (!location.Role.HasDefault)
+        {
+            // "wrong password" alone would leave the operator guessing which of two repositories refused it.
+            throw new CairnException($"{location.Role.Title}: {e.Message}", e.ExitCode, e);
+        }
     }
 
-    /// <summary>For backup: opens the repository, first creating the embedded default one if this is its first use.</summary>
-    public static async Task<Repository> OpenOrCreateDefaultAsync(Session session, CancellationToken cancellationToken)
+    /// <summary>For backup: opens and locks the repository, first creating the embedded default one if this is its first use.</summary>
+    public static async Task<Repository> OpenOrCreateDefaultAsync(Session session, LockKind lockKind, CancellationToken cancellationToken)
     {
         var location = Locate(session);
-        if (location.IsDefault && !await Repository.ExistsAsync(new LocalBlobStore(location.Path), cancellationToken).ConfigureAwait(false))
-            return await CreateAsync(session, location, cancellationToken).ConfigureAwait(false);
-        return await OpenAsync(session, cancellationToken).ConfigureAwait(false);
+        if (!location.IsDefault || await Repository.ExistsAsync(new LocalBlobStore(location.Path), cancellationToken).ConfigureAwait(false))
+            return await OpenAsync(session, cancellationToken, lockKind).ConfigureAwait(false);
+        var repository = await CreateAsync(session, location, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await RepositoryLock.AcquireAsync(repository, lockKind, LockOptions(session), session.Env.Time, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await repository.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        return repository;
+    }
+
+    /// <summary>Who this process is, for the lock file, and how long to wait for a lock (--retry-lock).</summary>
+    public static LockOptions LockOptions(Session session)
+    {
+        var command = "cairn " + string.Join(' ', session.Parse.Tokens.Select(t => t.Value));
+        return new LockOptions
+        {
+            Command = command.Length > 200 ? command[..200] + "…" : command,
+            RetryFor = session.RetryLockOption is { } retry ? Durations.Parse(retry, "--retry-lock") : TimeSpan.Zero,
+            Notify = line =>
+            {
+                if (!session.Quiet) session.Env.Error.WriteLine("cairn: " + line);
+            },
+        };
     }
 
     /// <summary>
     /// Creates a repository. With no password configured for the embedded default repository, generates one and
-    /// saves it in a 0600 file, and says so once.
+    /// saves it in a 0600 file, and says so once. With <paramref name="shareSecretWith"/>, the new repository shares that
+    /// repository's master secret and chunker settings (see <see cref="RepositoryInitOptions.ShareSecretWith"/>).
     /// </summary>
-    public static async Task<Repository> CreateAsync(Session session, RepositoryLocation location, CancellationToken cancellationToken)
+    public static async Task<Repository> CreateAsync(Session session, RepositoryLocation location, CancellationToken cancellationToken,
+        Repository? shareSecretWith = null)
     {
         bool generated = false;
-        byte[]? password = Passwords.TryResolve(session, location.IsDefault ? location.DefaultPasswordFile : null);
+        byte[]? password = Passwords.TryResolve(session, location);
         if (password is null)
         {
-            if (!location.IsDefault) throw new CairnException(Passwords.NoPasswordMessage, ExitCode.Usage);
+            if (!location.IsDefault) throw new CairnException(Passwords.NoPasswordMessage(location.Role), ExitCode.Usage);
             password = Encoding.UTF8.GetBytes(WriteGeneratedPassword(location.DefaultPasswordFile));
             generated = true;
         }
         var store = new LocalBlobStore(location.Path);
-        var repository = await Repository.InitAsync(store, password, new RepositoryInitOptions { Kdf = NewKeyKdf(session) },
+        var repository = await Repository.InitAsync(store, password, new RepositoryInitOptions { Kdf = NewKeyKdf(session), ShareSecretWith = shareSecretWith },
             session.Env.Time, cancellationToken).ConfigureAwait(false);
         if (generated)
         {
@@ -80,7 +131,9 @@ internal static class RepositoryAccess
         if (await Repository.ExistsAsync(store, cancellationToken).ConfigureAwait(false)) return;
         throw location.IsDefault
             ? new CairnException("no repository yet: run 'cairn backup DIR' or 'cairn init'", ExitCode.RepositoryNotFound)
-            : new CairnException($"there is no repository at {location.Path}: create one with 'cairn init', or check -r/CAIRN_REPOSITORY", ExitCode.RepositoryNotFound);
+            : new CairnException(location.Role.HasDefault
+                ? $"there is no repository at {location.Path}: create one with 'cairn init', or check {location.Role.LocationSources}"
+                : $"there is no {location.Role.Title} at {location.Path}: check {location.Role.LocationSources}", ExitCode.RepositoryNotFound);
     }
 
     private static string WriteGeneratedPassword(string file)

@@ -23,6 +23,7 @@ internal sealed class Session
         Json = parse.GetValue(options.Json);
         Quiet = parse.GetValue(options.Quiet);
         Verbose = parse.GetValue(options.Verbose);
+        RetryLockOption = parse.GetValue(options.RetryLock);
     }
 
     public CliEnvironment Env { get; }
@@ -32,6 +33,7 @@ internal sealed class Session
     public bool Json { get; }
     public bool Quiet { get; }
     public bool Verbose { get; }
+    public string? RetryLockOption { get; }
 
     public TextWriter Out => Env.Out;
 

@@ -19,7 +19,7 @@ public static class CrashPoints
     /// <summary>The environment variable that arms the hook.</summary>
     public const string EnvironmentVariable = "CAIRN_TEST_CRASH_AT";
 
-    /// <summary>A put to the local store wrote and synced its temporary file, but has not renamed it into place.</summary>
+    /// <summary>The local store wrote and synced a blob's temporary file (a put, or a pack writer's commit), but has not renamed it into place.</summary>
     public const string PutTempWritten = "put-temp-written";
 
     /// <summary>A pack was uploaded; no index file names it yet.</summary>

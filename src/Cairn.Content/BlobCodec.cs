@@ -92,6 +92,25 @@ internal sealed class BlobCodec : IDisposable
         _decompressor.Decompress(opened, destination, description);
     }
 
+    /// <summary>
+    /// Checks a sealed blob read from a pack before it is copied into another: it must authenticate, decompress to its
+    /// raw length and hash to its id.
+    /// </summary>
+    public void Verify(in BlobEntry entry, ReadOnlySpan<byte> sealedBlob, string description)
+    {
+        var plaintext = LargeBuffers.Pool.Rent((int)entry.RawLength);
+        try
+        {
+            var raw = plaintext.AsSpan(0, (int)entry.RawLength);
+            Decode(entry, sealedBlob, raw, description);
+            if (_hasher.Compute(raw) != entry.Id) throw new IntegrityException(description, "its content does not match its id");
+        }
+        finally
+        {
+            LargeBuffers.Pool.Return(plaintext);
+        }
+    }
+
     // Scratch buffers come from the shared bounded pool, so a few huge chunks do not leave every codec holding
     // tens of MiB: see ReleaseLargeBuffers.
     private static void Grow(ref byte[] buffer, int length)

@@ -31,8 +31,6 @@ public sealed class ContentStore : IAsyncDisposable
     private readonly ContentStoreOptions _options;
     private readonly ConcurrentDictionary<ObjectId, byte> _pending = new();
     private readonly ConcurrentBag<BlobCodec> _codecs = [];
-    // Pack buffers are reused: a fresh 24 MiB array per pack would be large-object-heap garbage that inflates memory.
-    private readonly ConcurrentBag<byte[]> _packBuffers = [];
     private readonly Lock _packLock = new();
     private readonly SemaphoreSlim _uploadSlots;
     private readonly SemaphoreSlim _indexWriteLock = new(1, 1);
@@ -153,23 +151,14 @@ public sealed class ContentStore : IAsyncDisposable
         ThrowIfUploadFailed();
         if (Index.Contains(id) || !_pending.TryAdd(id, 0)) return new StoredBlob(id, false, 0);
 
-        PackBuilder? full = null;
+        PackBuilder? full;
         int storedLength;
         var codec = RentCodec();
         try
         {
             var sealedBlob = codec.Encode(type, id, plaintext.Span, out var flags);
             storedLength = sealedBlob.Length;
-            lock (_packLock)
-            {
-                _pack ??= new PackBuilder(_packBuffers.TryTake(out var buffer) ? buffer : GC.AllocateUninitializedArray<byte>(Config.PackSize + Config.PackSize / 2));
-                _pack.Append(type, flags, id, sealedBlob, plaintext.Length);
-                if (_pack.Length >= Config.PackSize)
-                {
-                    full = _pack;
-                    _pack = null;
-                }
-            }
+            full = Append(type, flags, id, sealedBlob, plaintext.Length);
         }
         catch
         {
@@ -180,15 +169,87 @@ public sealed class ContentStore : IAsyncDisposable
         {
             ReturnCodec(codec);
         }
-        Interlocked.Increment(ref _blobsAdded);
-        Interlocked.Add(ref _rawBytesAdded, plaintext.Length);
-        Interlocked.Add(ref _storedBytesAdded, storedLength);
         if (full is not null) await StartUploadAsync(full, cancellationToken).ConfigureAwait(false);
         return new StoredBlob(id, true, storedLength);
     }
 
+    /// <summary>
+    /// Stores a blob that is already compressed and sealed, as read from <paramref name="source"/>, unless it is already
+    /// stored. Prune and copy move blobs between packs this way: the sealing binds type and id, not the pack, so the bytes
+    /// stay valid. They are opened, decompressed and re-hashed first, as for every pack write, so a damaged blob is never
+    /// copied (the <see cref="IntegrityException"/> names it and its source pack).
+    /// </summary>
+    public async ValueTask<StoredBlob> StoreSealedAsync(BlobLocation source, ReadOnlyMemory<byte> sealedBlob, CancellationToken cancellationToken)
+    {
+        ThrowIfUploadFailed();
+        var entry = source.Entry;
+        if (Index.Contains(entry.Id) || !_pending.TryAdd(entry.Id, 0)) return new StoredBlob(entry.Id, false, 0);
+        PackBuilder? full;
+        var codec = RentCodec();
+        try
+        {
+            codec.Verify(entry, sealedBlob.Span, Describe(source));
+            full = Append(entry.Type, entry.Flags, entry.Id, sealedBlob.Span, (int)entry.RawLength);
+        }
+        catch
+        {
+            _pending.TryRemove(entry.Id, out _);
+            throw;
+        }
+        finally
+        {
+            ReturnCodec(codec);
+        }
+        if (full is not null) await StartUploadAsync(full, cancellationToken).ConfigureAwait(false);
+        return new StoredBlob(entry.Id, true, sealedBlob.Length);
+    }
+
+    /// <summary>Adds a verified sealed blob to the pack being filled; returns that pack when it is full (to upload).</summary>
+    private PackBuilder? Append(ObjectType type, BlobFlags flags, in ObjectId id, ReadOnlySpan<byte> sealedBlob, int rawLength)
+    {
+        PackBuilder? full = null;
+        lock (_packLock)
+        {
+            // Packs stream into the store's writer (a temp file for local stores), so a filling pack costs no memory.
+            _pack ??= new PackBuilder(DiscardWrites ? new DiscardingBlobWriter() : Blobs.CreateWriter(BlobKind.Pack));
+            _pack.Append(type, flags, id, sealedBlob, rawLength);
+            if (_pack.Length >= Config.PackSize)
+            {
+                full = _pack;
+                _pack = null;
+            }
+        }
+        Interlocked.Increment(ref _blobsAdded);
+        Interlocked.Add(ref _rawBytesAdded, rawLength);
+        Interlocked.Add(ref _storedBytesAdded, sealedBlob.Length);
+        return full;
+    }
+
     /// <summary>Uploads the pack being filled, waits for every upload, and writes an index file for the new packs.</summary>
     public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        await UploadAllAsync(cancellationToken).ConfigureAwait(false);
+        await WriteIndexAsync(force: true, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Uploads the pack being filled and waits for every upload, but writes no index file: returns the packs that no
+    /// index file names yet, for the caller to list in its own (prune writes one index for kept and new packs together).
+    /// Use with <see cref="ContentStoreOptions.PacksPerIndexFile"/> set to <see cref="int.MaxValue"/>, else index files
+    /// may already have been written for some packs along the way.
+    /// </summary>
+    public async Task<IReadOnlyList<(ObjectId PackId, IReadOnlyList<BlobEntry> Blobs)>> FlushPacksAsync(CancellationToken cancellationToken)
+    {
+        await UploadAllAsync(cancellationToken).ConfigureAwait(false);
+        lock (_unindexed)
+        {
+            var packs = _unindexed.ToList();
+            _unindexed.Clear();
+            return packs;
+        }
+    }
+
+    private async Task UploadAllAsync(CancellationToken cancellationToken)
     {
         PackBuilder? last;
         lock (_packLock)
@@ -208,7 +269,6 @@ public sealed class ContentStore : IAsyncDisposable
             // The first failure is rethrown below with its own type.
         }
         ThrowIfUploadFailed();
-        await WriteIndexAsync(force: true, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task StartUploadAsync(PackBuilder pack, CancellationToken cancellationToken)
@@ -218,9 +278,9 @@ public sealed class ContentStore : IAsyncDisposable
         {
             try
             {
-                var (packId, bytes) = pack.Finish(Cipher);
+                var packId = pack.Finish(Cipher);
                 if (DiscardWrites) return;
-                await Blobs.PutAsync(PackName(packId), bytes, cancellationToken).ConfigureAwait(false);
+                await pack.CommitAsync(PackName(packId), cancellationToken).ConfigureAwait(false);
                 CrashPoints.Reached(CrashPoints.PackUploaded);
                 Interlocked.Increment(ref _packsWritten);
                 var entries = pack.Entries;
@@ -241,7 +301,7 @@ public sealed class ContentStore : IAsyncDisposable
             }
             finally
             {
-                _packBuffers.Add(pack.Buffer);
+                await pack.DisposeAsync().ConfigureAwait(false);
                 _uploadSlots.Release();
             }
         }, CancellationToken.None);
@@ -361,6 +421,14 @@ public sealed class ContentStore : IAsyncDisposable
         {
             // Already reported to whoever flushed; disposal must not throw.
         }
+        // A pack still filling (the backup failed or was cancelled) is discarded: its temp file is removed.
+        PackBuilder? unfinished;
+        lock (_packLock)
+        {
+            unfinished = _pack;
+            _pack = null;
+        }
+        if (unfinished is not null) await unfinished.DisposeAsync().ConfigureAwait(false);
         while (_codecs.TryTake(out var codec)) codec.Dispose();
         _uploadSlots.Dispose();
         _indexWriteLock.Dispose();

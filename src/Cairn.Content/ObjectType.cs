@@ -20,4 +20,6 @@ public enum ObjectType : byte
     Config = 6,
     /// <summary>The master key wrapped inside a key file.</summary>
     KeyFile = 7,
+    /// <summary>A lock file.</summary>
+    Lock = 8,
 }

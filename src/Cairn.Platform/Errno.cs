@@ -7,6 +7,8 @@ public static class Errno
     public const int EPERM = 1;
     /// <summary>No such file or directory.</summary>
     public const int ENOENT = 2;
+    /// <summary>No such process.</summary>
+    public const int ESRCH = 3;
     /// <summary>Interrupted system call; retried internally, never surfaced.</summary>
     public const int EINTR = 4;
     /// <summary>Input/output error.</summary>

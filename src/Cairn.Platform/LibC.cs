@@ -111,6 +111,9 @@ internal static unsafe partial class LibC
     [LibraryImport(Lib)]
     internal static partial uint geteuid();
 
+    [LibraryImport(Lib, SetLastError = true)]
+    internal static partial int kill(int pid, int signal);
+
     // The *_r lookups return the error number; a null result with 0 means "no such entry".
     [LibraryImport(Lib)]
     internal static partial int getpwuid_r(uint uid, byte* pwd, byte* buffer, nuint size, byte** result);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Cairn.Content;
 using Cairn.Content.Crypto;
+using Cairn.Snapshots.Locking;
 using Cairn.Snapshots.Trees;
 using Cairn.Storage;
 
@@ -20,6 +21,14 @@ public sealed record RepositoryInitOptions
     /// hundred KiB to get many packs out of little data.
     /// </summary>
     public int? PackSize { get; init; }
+
+    /// <summary>
+    /// An open repository whose master secret the new one shares (a related repository: the same object ids and chunk
+    /// boundaries, so copy between the two needs no translation and each deduplicates against the other's data). Its
+    /// chunker sizes, compression level and pack size are taken too, overriding <see cref="CompressionLevel"/>; the
+    /// repository id stays fresh. Null: a new random secret.
+    /// </summary>
+    public Repository? ShareSecretWith { get; init; }
 }
 
 /// <summary>
@@ -51,6 +60,9 @@ public sealed class Repository : IAsyncDisposable
     /// <summary>Blob storage with dedup, compression and encryption.</summary>
     public ContentStore Content { get; }
 
+    /// <summary>The lock this process holds on the repository (see <see cref="RepositoryLock"/>), if any; released on dispose.</summary>
+    public RepositoryLease? Lease { get; internal set; }
+
     /// <summary>True if the store holds a config file (so it is, or claims to be, a repository).</summary>
     public static async Task<bool> ExistsAsync(IBlobStore blobs, CancellationToken cancellationToken)
     {
@@ -71,10 +83,17 @@ public sealed class Repository : IAsyncDisposable
     {
         if (await ExistsAsync(blobs, cancellationToken).ConfigureAwait(false))
             throw new CairnException($"a repository already exists at {blobs.Location}", ExitCode.Usage);
-        var master = MasterKey.Generate();
         var now = time.GetUtcNow();
         var config = RepositoryConfig.CreateNew(now);
         config = config with { CompressionLevel = options.CompressionLevel, PackSize = options.PackSize ?? config.PackSize };
+        var master = MasterKey.Generate();
+        if (options.ShareSecretWith is { } related)
+        {
+            // The gear table derives from the master secret, but the chunk sizes live in the config: both must match,
+            // or a direct backup into the new repository would cut other chunks than the source and not deduplicate.
+            master = new MasterKey(related.MasterKey.Secret);
+            config = config with { Chunker = related.Config.Chunker, CompressionLevel = related.Config.CompressionLevel, PackSize = related.Config.PackSize };
+        }
         var kdf = options.Kdf ?? KdfParameters.ForNewKeyFile(TimeSpan.FromMilliseconds(500));
         // The key file goes first: a config without a key would be a repository nobody can open.
         var keyId = await RepositoryKeys.AddAsync(blobs, master, password, kdf, now, cancellationToken).ConfigureAwait(false);
@@ -83,11 +102,11 @@ public sealed class Repository : IAsyncDisposable
     }
 
     /// <summary>
-    /// Opens a repository with a password and, unless <paramref name="loadIndex"/> is false, loads its index (check and
-    /// repair load it themselves, so that a damaged index file is reported instead of stopping them).
+    /// Opens a repository with a password, takes the lock asked for (before reading the index, so that the index seen is
+    /// the one the lock protects) and loads the index unless <paramref name="loadIndex"/> is false.
     /// </summary>
     public static async Task<Repository> OpenAsync(IBlobStore blobs, ReadOnlyMemory<byte> password, CancellationToken cancellationToken,
-        ContentStoreOptions? options = null, bool loadIndex = true)
+        ContentStoreOptions? options = null, LockRequest? lockRequest = null, bool loadIndex = true)
     {
         byte[] configBytes;
         try
@@ -103,7 +122,17 @@ public sealed class Repository : IAsyncDisposable
         var (master, keyId) = await RepositoryKeys.UnlockAsync(blobs, password, cancellationToken).ConfigureAwait(false);
         var config = RepositoryConfig.Decode(configBytes, new ObjectCipher(master), blobs.Location);
         var repository = new Repository(blobs, master, keyId, config, options);
-        if (loadIndex) await repository.Content.LoadIndexAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (lockRequest is not null)
+                await RepositoryLock.AcquireAsync(repository, lockRequest.Kind, lockRequest.Options, lockRequest.Time, cancellationToken).ConfigureAwait(false);
+            if (loadIndex) await repository.Content.LoadIndexAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await repository.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
         return repository;
     }
 
@@ -121,27 +150,47 @@ public sealed class Repository : IAsyncDisposable
     public ValueTask<StoredBlob> SaveTreeAsync(Tree tree, CancellationToken cancellationToken) =>
         Content.StoreAsync(ObjectType.Tree, TreeCodec.Encode(tree), cancellationToken);
 
-    /// <summary>Writes a snapshot. Call only after <see cref="ContentStore.FlushAsync"/>: the data it names must be indexed first.</summary>
+    /// <summary>
+    /// Writes a snapshot. Call only after <see cref="ContentStore.FlushAsync"/>: the data it names must be indexed first.
+    /// Refuses if this process's lock was lost: a prune may have removed data the snapshot names.
+    /// </summary>
     public async Task<Snapshot> SaveSnapshotAsync(Snapshot snapshot, CancellationToken cancellationToken)
     {
-        var id = await Content.SaveFileAsync(BlobKind.Snapshot, ObjectType.Snapshot, snapshot.ToJson(), compress: false, cancellationToken).ConfigureAwait(false);
+        var id = await SaveSnapshotJsonAsync(snapshot.ToJson(), cancellationToken).ConfigureAwait(false);
         return snapshot with { Id = id };
+    }
+
+    /// <summary>
+    /// Writes a snapshot's JSON exactly as given and returns its id. Copy between related repositories uses it to keep
+    /// the bytes, and so the id; like <see cref="SaveSnapshotAsync"/>, only after the data it names is indexed.
+    /// </summary>
+    public Task<ObjectId> SaveSnapshotJsonAsync(byte[] json, CancellationToken cancellationToken)
+    {
+        Lease?.EnsureValid();
+        return Content.SaveFileAsync(BlobKind.Snapshot, ObjectType.Snapshot, json, compress: false, cancellationToken);
     }
 
     /// <summary>Loads one snapshot by full id.</summary>
     public async Task<Snapshot> LoadSnapshotAsync(ObjectId id, CancellationToken cancellationToken)
     {
-        var name = new BlobName(BlobKind.Snapshot, id.ToString());
-        var json = await Content.LoadFileAsync(name, ObjectType.Snapshot, cancellationToken).ConfigureAwait(false);
+        var json = await LoadSnapshotJsonAsync(id, cancellationToken).ConfigureAwait(false);
         return Snapshot.FromJson(json, id, $"snapshot {id.ToShortString()}");
     }
+
+    /// <summary>Loads a snapshot's stored JSON, checked against its id but not parsed.</summary>
+    public Task<byte[]> LoadSnapshotJsonAsync(ObjectId id, CancellationToken cancellationToken) =>
+        Content.LoadFileAsync(new BlobName(BlobKind.Snapshot, id.ToString()), ObjectType.Snapshot, cancellationToken);
 
     /// <summary>
     /// Removes a snapshot (its file in snapshots/); the data it alone referenced stays until a prune. Removing a
     /// snapshot that is already gone succeeds.
     /// </summary>
-    public Task DeleteSnapshotAsync(ObjectId id, CancellationToken cancellationToken) =>
-        Blobs.DeleteAsync(new BlobName(BlobKind.Snapshot, id.ToString()), cancellationToken);
+    public Task DeleteSnapshotAsync(ObjectId id, CancellationToken cancellationToken)
+    {
+        // A deleter whose lease lapsed may no longer own the repository: it must not remove anything.
+        Lease?.EnsureValid();
+        return Blobs.DeleteAsync(new BlobName(BlobKind.Snapshot, id.ToString()), cancellationToken);
+    }
 
     /// <summary>Loads every snapshot that passes the filter, oldest first.</summary>
     public async Task<List<Snapshot>> ListSnapshotsAsync(SnapshotFilter filter, CancellationToken cancellationToken)
@@ -183,6 +232,15 @@ public sealed class Repository : IAsyncDisposable
         };
     }
 
-    /// <inheritdoc/>
-    public ValueTask DisposeAsync() => Content.DisposeAsync();
+    /// <summary>Waits for pending uploads, then releases the lock, so the lock covers every write.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await Content.DisposeAsync().ConfigureAwait(false);
+        if (Lease is { } lease) await lease.DisposeAsync().ConfigureAwait(false);
+    }
+
+    internal void Release(RepositoryLease lease)
+    {
+        if (ReferenceEquals(Lease, lease)) Lease = null;
+    }
 }

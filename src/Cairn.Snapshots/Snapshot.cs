@@ -111,6 +111,11 @@ public sealed record Snapshot
     public string? ProgramVersion { get; init; }
     /// <summary>For a snapshot written by <c>repair snapshots</c>: the id of the damaged snapshot it replaces.</summary>
     [JsonConverter(typeof(NullableObjectIdJsonConverter))] public ObjectId? Original { get; init; }
+    /// <summary>
+    /// Set by copy on the copy in a repository unrelated to the source: the id of the source snapshot, so a later copy
+    /// knows it is already there (copies between related repositories keep the snapshot's bytes and id instead).
+    /// </summary>
+    [JsonConverter(typeof(NullableObjectIdJsonConverter))] public ObjectId? CopiedFrom { get; init; }
 
     /// <summary>The snapshot's id (its file name); not serialised.</summary>
     [JsonIgnore] public ObjectId Id { get; init; }

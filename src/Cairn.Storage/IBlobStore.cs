@@ -41,6 +41,12 @@ public interface IBlobStore : IAsyncDisposable
     /// <summary>Lists all blobs of one kind.</summary>
     IAsyncEnumerable<BlobInfo> ListAsync(BlobKind kind, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Starts a blob of <paramref name="kind"/> that is written in pieces and named when committed. Stores that can
+    /// spool to a file override this, so large blobs are not held in memory; the default collects them in memory.
+    /// </summary>
+    IBlobWriter CreateWriter(BlobKind kind) => new BufferedBlobWriter(this);
+
     /// <summary>Deletes a blob; deleting a missing blob succeeds.</summary>
     Task DeleteAsync(BlobName name, CancellationToken cancellationToken = default);
 }

@@ -7,10 +7,10 @@ namespace Cairn.Storage;
 /// <summary>A blob store in a directory on local disk or NFS: the embedded default.</summary>
 public sealed class LocalBlobStore : IBlobStore
 {
-    private const string TempPrefix = ".tmp-";
+    internal const string TempPrefix = ".tmp-";
 
     // Repository data is private to its owner, whatever the umask says about group and others.
-    private const UnixFileMode FileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    internal const UnixFileMode FileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private const UnixFileMode DirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
     private readonly string _root;
@@ -166,6 +166,9 @@ public sealed class LocalBlobStore : IBlobStore
     }
 
     /// <inheritdoc/>
+    public IBlobWriter CreateWriter(BlobKind kind) => new LocalBlobWriter(_root, kind);
+
+    /// <inheritdoc/>
     public Task DeleteAsync(BlobName name, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -230,7 +233,7 @@ public sealed class LocalBlobStore : IBlobStore
     }
 
     // Creates each missing folder with owner-only permissions and fsyncs its parent so the new entry is durable too.
-    private static void CreateDirectories(string directory)
+    internal static void CreateDirectories(string directory)
     {
         var missing = new Stack<string>();
         for (var d = directory; !Directory.Exists(d); d = Path.GetDirectoryName(d)!)

@@ -172,6 +172,9 @@ public sealed class Restorer
             planned.Chunks.Add(location);
         }
         planned.Remaining = planned.Chunks.Count;
+        // The locations (with the ids, for --verify) are all the restore needs now; the node is kept for its metadata
+        // until the end, and its id list would double the plan's memory per chunk.
+        entry.Node.Content = null;
         Progress.AddPlanned(entry.Node.Size);
         if (planned.Remaining == 0) Progress.AddFileDone();
         else entry.Parent.AddPendingFile();

@@ -3,6 +3,7 @@ using System.Globalization;
 using Cairn.Archiving.Backup;
 using Cairn.Content;
 using Cairn.Snapshots;
+using Cairn.Snapshots.Locking;
 
 namespace Cairn.Cli.Commands;
 
@@ -33,6 +34,7 @@ internal static class BackupCommand
             "Back up files and directories into a new snapshot. Files whose size, modification time, change time and inode\n" +
             "are unchanged since the parent snapshot are not read again; data already in the repository is not stored twice.\n" +
             "Unreadable files are reported as warnings, the snapshot is marked partial, and the exit code is 3.\n" +
+            "Takes a shared lock: backups (also from other hosts) run side by side; prune and other exclusive operations wait.\n" +
             "With no repository configured, the embedded default repository is used, and created on first use.\n\n" +
             "Examples:\n" +
             "  cairn backup ~/projects\n" +
@@ -46,10 +48,13 @@ internal static class BackupCommand
         {
             var allExcludes = (session.Get(excludes) ?? []).Concat((session.Get(excludeFiles) ?? []).SelectMany(ReadExcludeFile)).ToList();
             var recordedTime = session.Get(time) is { } t ? ParseTime(t) : (DateTimeOffset?)null;
-            await using var repository = await RepositoryAccess.OpenOrCreateDefaultAsync(session, ct).ConfigureAwait(false);
+            await using var repository = await RepositoryAccess.OpenOrCreateDefaultAsync(session, LockKind.Shared, ct).ConfigureAwait(false);
+            var lease = repository.Lease!;
+            // A lost lease stops the backup early; the snapshot is refused in any case (SaveSnapshotAsync checks the lease).
+            using var run = CancellationTokenSource.CreateLinkedTokenSource(ct, lease.LostToken);
             ObjectId? parentId = null;
             if (session.Get(parent) is { } parentRef)
-                parentId = (await repository.FindSnapshotAsync(parentRef, SnapshotFilter.All, ct).ConfigureAwait(false)).Id;
+                parentId = (await repository.FindSnapshotAsync(parentRef, SnapshotFilter.All, run.Token).ConfigureAwait(false)).Id;
             var options = new BackupOptions
             {
                 Paths = session.Get(paths),
@@ -64,9 +69,18 @@ internal static class BackupCommand
             };
             var archiver = new Archiver(repository, options, session.Env.Time);
             var p = archiver.Progress;
-            var result = await ProgressDisplay.RunAsync(session, archiver.RunAsync(ct),
-                () => $"{p.FilesNew + p.FilesChanged + p.FilesUnchanged} files, {Format.Bytes(p.TotalBytes)} seen, {Format.Bytes(p.BytesRead)} read" +
-                      (p.Warnings > 0 ? $", {p.Warnings} warnings" : "")).ConfigureAwait(false);
+            BackupResult result;
+            try
+            {
+                result = await ProgressDisplay.RunAsync(session, archiver.RunAsync(run.Token),
+                    () => $"{p.FilesNew + p.FilesChanged + p.FilesUnchanged} files, {Format.Bytes(p.TotalBytes)} seen, {Format.Bytes(p.BytesRead)} read" +
+                          (p.Warnings > 0 ? $", {p.Warnings} warnings" : "")).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (lease.IsLost && !ct.IsCancellationRequested)
+            {
+                lease.EnsureValid(); // throws the lost-lease error, exit code 11
+                throw;
+            }
             var snapshot = result.Snapshot;
             foreach (var warning in snapshot.Warnings) session.Warn($"{warning.Path}: {warning.Message}");
             Report(session, result);

@@ -1,7 +1,9 @@
+using Cairn.Snapshots.Locking;
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Cairn.Maintenance.Prune;
 using Cairn.Maintenance.Retention;
 using Cairn.Snapshots;
 
@@ -11,11 +13,12 @@ namespace Cairn.Cli.Commands;
 internal static class ForgetCommand
 {
     /// <summary>
-    /// prune hook: what --prune runs after snapshots were removed (dry run: would be). Null while cairn has no prune,
-    /// and then --prune is refused before anything is done. To wire prune, set this to its entry point, e.g.
-    /// <c>(session, repository, dryRun, ct) => PruneCommand.RunAsync(session, repository, dryRun, ct)</c>, returning its exit code.
+    /// prune hook: what --prune runs after snapshots were removed (dry run: would be), with the removed snapshots
+    /// left out of the plan (a dry run has not removed them).
     /// </summary>
-    private static readonly Func<Session, Repository, bool, CancellationToken, Task<int>>? s_prune = null;
+    private static readonly Func<Session, Repository, IReadOnlyList<Snapshot>, bool, CancellationToken, Task<int>> s_prune =
+        (session, repository, removed, dryRun, ct) => PruneCommand.RunAsync(session, repository,
+            new PruneOptions { ExcludedSnapshots = removed.Select(s => s.Id).ToHashSet() }, dryRun, ct);
 
     private const string PolicyHelp =
         "Remove snapshots: those named by id, or those that a retention policy does not keep. Only the snapshot records\n" +
@@ -131,11 +134,10 @@ internal static class ForgetCommand
             };
             CheckArguments(requested, policy);
             bool dry = session.Get(dryRun), runPrune = session.Get(prune);
-            if (runPrune && s_prune is null)
-                throw new CairnException("prune is not available yet: run forget without --prune", ExitCode.Usage);
             var zone = session.Get(timeZone) ?? session.Env.Time.LocalTimeZone;
 
-            await using var repository = await RepositoryAccess.OpenAsync(session, ct).ConfigureAwait(false);
+            // Removing snapshots needs the repository to itself (as in restic); a dry run only reads.
+            await using var repository = await RepositoryAccess.OpenAsync(session, ct, dry ? null : LockKind.Exclusive).ConfigureAwait(false);
             RetentionPlan plan;
             if (requested.Length > 0)
             {
@@ -161,8 +163,8 @@ internal static class ForgetCommand
                 : $"removed {removed.Count} of {total} snapshots" + (removed.Count > 0 && !runPrune ? " (their data stays in the repository until a prune)" : ""));
 
             // prune hook: the single place prune runs after forget (see s_prune).
-            if (runPrune && removed.Count > 0 && s_prune is not null)
-                return await s_prune(session, repository, dry, ct).ConfigureAwait(false);
+            if (runPrune && removed.Count > 0)
+                return await s_prune(session, repository, removed, dry, ct).ConfigureAwait(false);
             return 0;
         });
         return command;

@@ -105,6 +105,7 @@ public sealed class IndexRebuilder(Repository repository)
         foreach (var name in oldFiles)
         {
             if (writtenNames.Contains(name.Name)) continue;
+            repository.Lease?.EnsureValid();
             await repository.Blobs.DeleteAsync(name, cancellationToken).ConfigureAwait(false);
             removed.Add(name.Name);
         }

@@ -120,7 +120,7 @@ public sealed class SnapshotRepairer
         for (int i = 0; i < results.Count; i++)
         {
             if (results[i].Repaired is null) continue;
-            await _repository.Blobs.DeleteAsync(new BlobName(BlobKind.Snapshot, results[i].Original.Id.ToString()), cancellationToken).ConfigureAwait(false);
+            await _repository.DeleteSnapshotAsync(results[i].Original.Id, cancellationToken).ConfigureAwait(false);
             results[i] = results[i] with { OriginalRemoved = true };
         }
         return results;

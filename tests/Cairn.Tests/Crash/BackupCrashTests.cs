@@ -52,10 +52,10 @@ public sealed class BackupCrashTests(ITestOutputHelper output)
             switch (point)
             {
                 case "put-temp-written:3":
-                    // The third put died before its rename and left only a temporary file, which no listing shows.
-                    // Before it, two packs were uploaded (one, once backup writes a lock file first).
-                    Assert.InRange(unreferenced, 1, 2);
-                    Assert.Equal(1, tempFiles);
+                    // The third put died before its rename and left its temporary file (and those of the packs being
+                    // filled meanwhile), which no listing shows. Before it, the lock file and one pack were stored.
+                    Assert.Equal(1, unreferenced);
+                    Assert.True(tempFiles >= 1, "the put that was killed left no temporary file");
                     break;
                 case "pack-uploaded:9":
                     Assert.Equal(9, unreferenced);

@@ -110,13 +110,33 @@ public sealed class RetentionCliTests : IDisposable
     }
 
     [Fact]
-    public async Task Prune_is_refused_before_anything_is_removed_while_cairn_has_no_prune()
+    public async Task Prune_runs_after_the_removal_and_its_dry_run_plans_without_the_removed_snapshots()
     {
-        // When prune is wired into ForgetCommand's prune hook, this test changes to check that prune runs.
         await BackupDaysAsync(2);
-        var result = await _cli.RunAsync(2, "forget", "--keep-last", "1", "--prune");
-        Assert.Contains("prune is not available yet", result.Stderr);
-        Assert.Equal(2, _cli.CountRepoFiles("snapshots"));
+        // A file only the first snapshot has: its chunk is what prune can free once that snapshot is gone.
+        var extra = Path.Combine(_src!, "only-in-first.bin");
+        await File.WriteAllBytesAsync(extra, CliHarness.RandomBytes(200_000, 9));
+        var first = await BackupAsync("2024-01-03T10:00:00Z", "h");
+        File.Delete(extra);
+        await BackupAsync("2024-01-04T10:00:00Z", "h");
+        var packs = _cli.CountRepoFiles("data");
+
+        var dry = await _cli.RunAsync(0, "forget", "--keep-last", "1", "--prune", "--dry-run", "--json");
+        var prunePlan = JsonDocument.Parse(dry.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]).RootElement;
+        Assert.True(prunePlan.GetProperty("dry_run").GetBoolean());
+        Assert.Equal(1, prunePlan.GetProperty("plan").GetProperty("snapshots").GetInt32());
+        Assert.True(prunePlan.GetProperty("plan").GetProperty("bytes_to_free").GetInt64() > 200_000);
+        Assert.Equal(4, _cli.CountRepoFiles("snapshots"));
+        Assert.Equal(packs, _cli.CountRepoFiles("data"));
+
+        var run = await _cli.RunAsync(0, "forget", "--keep-last", "1", "--prune");
+        Assert.Contains("removed 3 of 4 snapshots", run.Stdout);
+        Assert.Contains("will free:", run.Stdout);
+        Assert.Matches(@"freed \d+\.\d{3} KiB", run.Stdout);
+        Assert.Equal(1, _cli.CountRepoFiles("snapshots"));
+        Assert.DoesNotContain(first[..8], (await _cli.RunAsync(0, "snapshots")).Stdout);
+        await _cli.RunAsync(0, "restore", "latest", "--target", Path.Combine(_cli.Root, "restored"), "--verify");
+        Assert.Contains("nothing to prune", (await _cli.RunAsync(0, "prune", "--max-unused", "unlimited")).Stdout);
     }
 
     [Fact]

@@ -255,6 +255,35 @@ public abstract class BlobStoreConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_blob_written_in_pieces_appears_whole_and_only_when_committed()
+    {
+        var name = NewName(BlobKind.Pack);
+        byte[][] pieces = [Bytes(10, seed: 21), Bytes(5 << 20, seed: 22), [], Bytes(777, seed: 23)];
+        await using (var writer = Store.CreateWriter(BlobKind.Pack))
+        {
+            foreach (var piece in pieces) writer.Write(piece);
+            Assert.Equal(pieces.Sum(p => (long)p.Length), writer.Length);
+            Assert.Empty(await ListAsync(BlobKind.Pack));
+
+            await writer.CommitAsync(name, CancellationToken.None);
+        }
+
+        Assert.Equal(pieces.SelectMany(p => p).ToArray(), await Store.GetAsync(name));
+        Assert.Equal([name], (await ListAsync(BlobKind.Pack)).Select(b => b.Name));
+    }
+
+    [Fact]
+    public async Task A_writer_disposed_without_commit_leaves_no_blob()
+    {
+        await using (var writer = Store.CreateWriter(BlobKind.Pack))
+        {
+            writer.Write(Bytes(100_000, seed: 24));
+        }
+
+        Assert.Empty(await ListAsync(BlobKind.Pack));
+    }
+
+    [Fact]
     public async Task A_put_cancelled_before_the_call_leaves_no_blob()
     {
         var name = NewName(BlobKind.Pack);

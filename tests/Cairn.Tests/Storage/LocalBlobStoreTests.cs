@@ -48,6 +48,37 @@ public sealed class LocalBlobStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_writer_spools_to_one_temp_file_and_leaves_nothing_when_discarded()
+    {
+        await using var store = new LocalBlobStore(Root);
+        await using (var writer = store.CreateWriter(BlobKind.Pack))
+        {
+            writer.Write(new byte[3 << 20]);
+            // The pack is on disk while it fills (that is the point: not in memory), under a name listings skip.
+            var temp = Assert.Single(FilesUnder(Root));
+            Assert.StartsWith(".tmp-", Path.GetFileName(temp), StringComparison.Ordinal);
+            Assert.Equal(3 << 20, new FileInfo(temp).Length);
+        }
+
+        Assert.Empty(FilesUnder(Root));
+    }
+
+    [Fact]
+    public async Task A_committed_writer_is_a_private_blob_at_its_path_with_no_temp_file_left()
+    {
+        await using var store = new LocalBlobStore(Root);
+        await using (var writer = store.CreateWriter(BlobKind.Pack))
+        {
+            writer.Write([1, 2, 3]);
+            await writer.CommitAsync(new BlobName(BlobKind.Pack, "ab03"), CancellationToken.None);
+        }
+
+        var file = Assert.Single(FilesUnder(Root));
+        Assert.Equal(Path.Combine(Root, "data", "ab", "ab03"), file);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+    }
+
+    [Fact]
     public async Task Files_are_private_to_the_owner()
     {
         await using var store = new LocalBlobStore(Root);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Cairn.Content;
+using Cairn.Snapshots.Locking;
 
 namespace Cairn.Cli.Commands.Key;
 
@@ -28,7 +29,7 @@ internal static class KeyCommand
         var command = new Command("list", "List the keys: id, when and where each was added, its KDF cost; '*' marks the key that opened the repository.\n\nExample:\n  cairn key list --json");
         context.SetAction(command, async (session, ct) =>
         {
-            await using var repository = await RepositoryAccess.OpenAsync(session, ct).ConfigureAwait(false);
+            await using var repository = await RepositoryAccess.OpenAsync(session, ct, loadIndex: false).ConfigureAwait(false);
             var keys = await RepositoryKeys.ListAsync(repository.Blobs, ct).ConfigureAwait(false);
             if (session.Json)
             {
@@ -64,7 +65,8 @@ internal static class KeyCommand
         var command = new Command("add", "Add a password that opens the repository.\n\nExample:\n  cairn key add --new-password-file ~/colleague.pass") { newFile };
         context.SetAction(command, async (session, ct) =>
         {
-            await using var repository = await RepositoryAccess.OpenAsync(session, ct).ConfigureAwait(false);
+            // Shared: adding a key conflicts only with removing keys (exclusive), which checks that one key remains.
+            await using var repository = await RepositoryAccess.OpenAsync(session, ct, LockKind.Shared, loadIndex: false).ConfigureAwait(false);
             var id = await AddKeyAsync(session, repository, session.Get(newFile), ct).ConfigureAwait(false);
             if (session.Json) session.WriteJson(new { MessageType = "key_added", Id = id });
             else session.Info($"added key {id[..8]}");
@@ -76,10 +78,12 @@ internal static class KeyCommand
     private static Command CreateRemove(CommandContext context)
     {
         var idArg = new Argument<string>("ID") { Description = "The key's id or a unique prefix of it (from cairn key list)." };
-        var command = new Command("remove", "Remove a key: its password no longer opens the repository. The key in use and the last key cannot be removed.\n\nExample:\n  cairn key remove 5e1c9a7b") { idArg };
+        var command = new Command("remove", "Remove a key: its password no longer opens the repository. The key in use and the last key cannot be removed.\n" +
+            "Takes an exclusive lock, so it waits for running backups (see --retry-lock).\n\nExample:\n  cairn key remove 5e1c9a7b") { idArg };
         context.SetAction(command, async (session, ct) =>
         {
-            await using var repository = await RepositoryAccess.OpenAsync(session, ct).ConfigureAwait(false);
+            // Exclusive: two removals at once could each see the other's key as the one that remains.
+            await using var repository = await RepositoryAccess.OpenAsync(session, ct, LockKind.Exclusive, loadIndex: false).ConfigureAwait(false);
             var keys = await RepositoryKeys.ListAsync(repository.Blobs, ct).ConfigureAwait(false);
             var prefix = session.Get(idArg).ToLowerInvariant();
             var matches = keys.Where(k => k.Id.StartsWith(prefix, StringComparison.Ordinal)).ToList();
@@ -88,6 +92,7 @@ internal static class KeyCommand
             var id = matches[0].Id;
             if (id == repository.KeyId && keys.Count > 1)
                 throw new CairnException("refusing to remove the key in use: open the repository with another password, or use 'cairn key passwd'", ExitCode.Usage);
+            repository.Lease!.EnsureValid();
             await RepositoryKeys.RemoveAsync(repository.Blobs, id, ct).ConfigureAwait(false);
             if (session.Json) session.WriteJson(new { MessageType = "key_removed", Id = id });
             else session.Info($"removed key {id[..8]}");
@@ -99,11 +104,13 @@ internal static class KeyCommand
     private static Command CreatePasswd(CommandContext context)
     {
         var newFile = NewPasswordFileOption();
-        var command = new Command("passwd", "Change the password: add a key for the new password, then remove the key that opened the repository.\n\nExample:\n  cairn key passwd --new-password-file ~/new.pass") { newFile };
+        var command = new Command("passwd", "Change the password: add a key for the new password, then remove the key that opened the repository.\n" +
+            "Takes an exclusive lock, like key remove.\n\nExample:\n  cairn key passwd --new-password-file ~/new.pass") { newFile };
         context.SetAction(command, async (session, ct) =>
         {
-            await using var repository = await RepositoryAccess.OpenAsync(session, ct).ConfigureAwait(false);
+            await using var repository = await RepositoryAccess.OpenAsync(session, ct, LockKind.Exclusive, loadIndex: false).ConfigureAwait(false);
             var id = await AddKeyAsync(session, repository, session.Get(newFile), ct).ConfigureAwait(false);
+            repository.Lease!.EnsureValid();
             await RepositoryKeys.RemoveAsync(repository.Blobs, repository.KeyId, ct).ConfigureAwait(false);
             if (session.Json) session.WriteJson(new { MessageType = "password_changed", Id = id, Removed = repository.KeyId });
             else session.Info($"password changed: added key {id[..8]}, removed key {repository.KeyId[..8]}");

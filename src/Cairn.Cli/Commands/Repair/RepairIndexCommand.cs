@@ -1,3 +1,4 @@
+using Cairn.Snapshots.Locking;
 using System.CommandLine;
 using Cairn.Maintenance.Repair;
 
@@ -22,7 +23,7 @@ internal static class RepairIndexCommand
             "  cairn repair index --json");
         context.SetAction(command, async (session, ct) =>
         {
-            await using var repository = await RepositoryAccess.OpenAsync(session, ct, loadIndex: false).ConfigureAwait(false);
+            await using var repository = await RepositoryAccess.OpenAsync(session, ct, LockKind.Exclusive, loadIndex: false).ConfigureAwait(false);
             var rebuilder = new IndexRebuilder(repository);
             var p = rebuilder.Progress;
             var result = await ProgressDisplay.RunAsync(session, rebuilder.RunAsync(ct),

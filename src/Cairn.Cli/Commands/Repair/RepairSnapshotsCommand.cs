@@ -1,3 +1,4 @@
+using Cairn.Snapshots.Locking;
 using System.CommandLine;
 using Cairn.Maintenance.Check;
 using Cairn.Maintenance.Repair;
@@ -38,7 +39,7 @@ internal static class RepairSnapshotsCommand
         var selection = SnapshotSelection.AddTo(command);
         context.SetAction(command, async (session, ct) =>
         {
-            await using var repository = await RepositoryAccess.OpenAsync(session, ct, loadIndex: false).ConfigureAwait(false);
+            await using var repository = await RepositoryAccess.OpenAsync(session, ct, session.Get(dryRun) ? LockKind.Shared : LockKind.Exclusive, loadIndex: false).ConfigureAwait(false);
             var checker = new Checker(repository, new CheckOptions { ReadData = session.Get(readData) ? PackSubset.All : null });
             var p = checker.Progress;
             var report = await ProgressDisplay.RunAsync(session, checker.RunAsync(ct), () => $"checking: {p.Phase}").ConfigureAwait(false);

@@ -1,0 +1,165 @@
+using System.CommandLine;
+using System.Globalization;
+using Cairn.Maintenance.Prune;
+using Cairn.Snapshots;
+using Cairn.Snapshots.Locking;
+
+namespace Cairn.Cli.Commands;
+
+/// <summary>cairn prune: deletes data that no snapshot references, repacking partly used packs.</summary>
+internal static class PruneCommand
+{
+    /// <summary>How many refusal reasons are printed; check prints them all.</summary>
+    private const int ProblemsShown = 10;
+
+    public static Command Create(CommandContext context)
+    {
+        var command = new Command("prune",
+            "Delete data that no snapshot references any more (after 'cairn forget', or left by interrupted backups).\n\n" +
+            "Prune reads every snapshot, tree and index file, then sorts the packs: packs with no used blob are deleted;\n" +
+            "packs no index names are deleted; partly used packs are repacked (their used blobs copied into new packs,\n" +
+            "then the old pack deleted) while the unused space left in the repository exceeds --max-unused, worst first and\n" +
+            "within --max-repack-size. It writes the new packs, then a new index, then deletes the old index files, then\n" +
+            "the old packs: stopping it at any moment (Ctrl-C, kill -9, power loss) leaves every snapshot restorable, and\n" +
+            "the next prune finishes the job.\n\n" +
+            "Prune refuses to run, deleting nothing and exiting with 14, if any snapshot refers to data the repository\n" +
+            "does not have, a tree cannot be read, or a pack the index names is missing or has the wrong size: run\n" +
+            "'cairn check' to see the damage and 'cairn repair index' to rebuild the index from the packs.\n\n" +
+            "Prune holds the exclusive lock (a dry run takes none), so it fails with 11 while a backup runs.\n" +
+            "Memory grows with the number of blobs in the repository (about 300 bytes each), not with their size.\n\n" +
+            "Examples:\n" +
+            "  cairn prune --dry-run\n" +
+            "  cairn prune\n" +
+            "  cairn prune --max-unused 0              # repack every partly used pack\n" +
+            "  cairn prune --max-unused unlimited      # only delete whole packs, never repack\n" +
+            "  cairn prune --max-repack-size 10G --json");
+        var settings = PruneSettings.AddTo(command);
+        var dryRun = new Option<bool>("--dry-run", "-n") { Description = "Print what would be deleted and repacked, and change nothing." };
+        command.Add(dryRun);
+        context.SetAction(command, async (session, ct) =>
+        {
+            var options = settings.Read(session);
+            bool dry = session.Get(dryRun);
+            // The exclusive lock is held, its lease refreshed, from before the plan until the last delete (the pruner
+            // checks the lease before each deleting phase): a running backup's packs are not indexed yet and would
+            // look like leftovers. A dry run deletes nothing and needs no lock.
+            await using var repository = await RepositoryAccess.OpenAsync(session, ct, dry ? null : LockKind.Exclusive).ConfigureAwait(false);
+            return await RunAsync(session, repository, options, dry, ct).ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    /// <summary>
+    /// Plans, prints, and (unless <paramref name="dryRun"/>) carries out a prune; returns the exit code. Also used by
+    /// forget --prune, on the repository it already holds (under the exclusive lock unless it is a dry run).
+    /// </summary>
+    public static async Task<int> RunAsync(Session session, Repository repository, PruneOptions options, bool dryRun, CancellationToken cancellationToken)
+    {
+        session.Info("loading snapshots, trees, index and the list of packs...");
+        var plan = await PrunePlanner.PlanAsync(repository, options, cancellationToken).ConfigureAwait(false);
+        if (plan.Problems.Count > 0) return Refuse(session, plan);
+        var s = plan.Statistics;
+        PrintPlan(session, s, options);
+        if (dryRun || !plan.HasWork)
+        {
+            if (session.Json) session.WriteJson(new { DryRun = dryRun, Plan = s, Result = (PruneResult?)null });
+            else session.Info(!plan.HasWork ? "nothing to prune" : "dry run: nothing was changed");
+            return 0;
+        }
+        var result = await Pruner.ExecuteAsync(repository, plan, options, cancellationToken).ConfigureAwait(false);
+        if (session.Json)
+        {
+            session.WriteJson(new { DryRun = false, Plan = s, Result = result });
+            return 0;
+        }
+        if (result.PacksRepacked > 0)
+            session.Info($"repacked {Count(result.PacksRepacked, "pack")} into {Count(result.PacksWritten, "new pack")}: " +
+                $"{Count(result.BlobsRepacked, "blob")}, {Format.Bytes(result.BytesWritten)} written");
+        if (result.IndexFilesWritten + result.IndexFilesDeleted > 0)
+            session.Info($"wrote {Count(result.IndexFilesWritten, "index file")}, deleted {Count(result.IndexFilesDeleted, "superseded index file")}");
+        session.Info($"deleted {Count(result.PacksDeleted, "pack")} ({Format.Bytes(result.BytesDeleted)})");
+        session.Info($"freed {Format.Bytes(result.BytesFreed)}; the repository now holds {Format.Bytes(s.TotalBytes - result.BytesFreed)}, " +
+            $"{Format.Bytes(result.UnusedBytesRemaining)} of it unused");
+        return 0;
+    }
+
+    private static void PrintPlan(Session session, PruneStatistics s, PruneOptions options)
+    {
+        session.Info($"repository: {Count(s.Packs, "pack")}, {Format.Bytes(s.TotalBytes)}, {Count(s.IndexFiles, "index file")}");
+        session.Info($"used by {Count(s.Snapshots, "snapshot")}: {Count(s.UsedBlobs, "blob")}, {Format.Bytes(s.UsedBytes)}");
+        session.Info($"unused:      {Count(s.UnusedBlobs, "blob")}, {Format.Bytes(s.UnusedBytes)}" +
+            (s.DuplicateBlobs > 0 ? $" (including {Count(s.DuplicateBlobs, "duplicate copy", "duplicate copies")})" : ""));
+        session.Info($"to delete:   {Count(s.PacksToDelete, "pack")} with no used blob, {Format.Bytes(s.BytesToDelete)}");
+        if (s.UnindexedPacks > 0)
+            session.Info($"             {Count(s.UnindexedPacks, "pack")} that no index names, {Format.Bytes(s.UnindexedBytes)}");
+        session.Info($"to repack:   {Count(s.PacksToRepack, "pack")}, {Format.Bytes(s.BytesToRepack)}: " +
+            $"copy {Count(s.BlobsToCopy, "used blob")} ({Format.Bytes(s.BytesToCopy)}), drop {Format.Bytes(s.BytesToRepack - s.BytesToCopy)}");
+        session.Info($"to keep:     {Count(s.PacksToKeep, "pack")}, {Format.Bytes(s.UnusedBytesAfter)} unused left " +
+            $"(--max-unused {options.MaxUnused}: {(options.MaxUnused.IsUnlimited ? "no limit" : "at most " + Format.Bytes(s.MaxUnusedBytes))})");
+        if (s.PacksListedAgain > 0)
+            session.Info($"to merge:    {Count(s.PacksListedAgain, "pack")} listed by more than one index file (left by an interrupted prune)");
+        session.Info($"will free:   {Format.Bytes(s.BytesToFree)}");
+    }
+
+    private static int Refuse(Session session, PrunePlan plan)
+    {
+        var error = session.Env.Error;
+        error.WriteLine($"cairn: prune refused: the repository has missing or damaged data ({Count(plan.TotalProblems, "problem")}); nothing was deleted");
+        foreach (var problem in plan.Problems.Take(ProblemsShown)) error.WriteLine("cairn:   " + problem);
+        if (plan.TotalProblems > ProblemsShown) error.WriteLine($"cairn:   ... and {plan.TotalProblems - ProblemsShown} more");
+        error.WriteLine("cairn: run 'cairn check' for the full report, and 'cairn repair index' to rebuild the index from the packs");
+        if (session.Json) session.WriteJson(new { Refused = true, plan.TotalProblems, plan.Problems });
+        return (int)ExitCode.Integrity;
+    }
+
+    private static string Count(long n, string singular, string? plural = null) =>
+        n.ToString(CultureInfo.InvariantCulture) + " " + (n == 1 ? singular : plural ?? singular + "s");
+
+    /// <summary>--max-unused and --max-repack-size, shared with forget --prune.</summary>
+    internal sealed class PruneSettings
+    {
+        public Option<string> MaxUnused { get; } = new("--max-unused")
+        {
+            Description = "Tolerate this much unused space in the repository after prune: a percentage of its size (\"5%\", the default), " +
+                "a size (\"1G\"), or \"unlimited\". Partly used packs are repacked, worst first, until the unused space is under it; " +
+                "0 repacks every partly used pack.",
+            DefaultValueFactory = _ => "5%",
+        };
+
+        public Option<string?> MaxRepackSize { get; } = new("--max-repack-size")
+        {
+            Description = "Repack at most this many bytes of packs in this run (e.g. \"500M\", \"10G\"): bounds the time and the data read and written.",
+        };
+
+        public static PruneSettings AddTo(Command command)
+        {
+            var settings = new PruneSettings();
+            command.Add(settings.MaxUnused);
+            command.Add(settings.MaxRepackSize);
+            return settings;
+        }
+
+        public PruneOptions Read(Session session)
+        {
+            long? maxRepack = null;
+            if (session.Get(MaxRepackSize) is { } size)
+                maxRepack = ByteSizes.TryParse(size) ?? throw new CairnException($"--max-repack-size '{size}' is not a size: use e.g. 500M or 10G", ExitCode.Usage);
+            return new PruneOptions { MaxUnused = ParseLimit(session.Get(MaxUnused)), MaxRepackBytes = maxRepack };
+        }
+
+        private static UnusedLimit ParseLimit(string text)
+        {
+            var s = text.Trim();
+            if (s.Equals("unlimited", StringComparison.OrdinalIgnoreCase)) return UnusedLimit.Unlimited;
+            if (s.EndsWith('%'))
+            {
+                if (double.TryParse(s[..^1], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var p) && p <= 100) return UnusedLimit.Percent(p);
+            }
+            else if (ByteSizes.TryParse(s) is { } bytes)
+            {
+                return UnusedLimit.Absolute(bytes);
+            }
+            throw new CairnException($"--max-unused '{text}' is not a limit: use a percentage from 0% to 100%, a size such as 1G, or 'unlimited'", ExitCode.Usage);
+        }
+    }
+}
