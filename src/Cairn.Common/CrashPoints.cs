@@ -34,8 +34,18 @@ public static class CrashPoints
     /// <summary>A backup wrote its snapshot and has not yet reported it.</summary>
     public const string AfterSnapshot = "after-snapshot";
 
+    /// <summary>Prune wrote one of its new index files (the last one supersedes the old files).</summary>
+    public const string PruneIndexWritten = "prune-index-written";
+
+    /// <summary>Prune deleted one superseded index file.</summary>
+    public const string PruneIndexDeleted = "prune-index-deleted";
+
+    /// <summary>Prune deleted one unused, repacked or unindexed pack.</summary>
+    public const string PrunePackDeleted = "prune-pack-deleted";
+
     /// <summary>Every point the hook knows.</summary>
-    public static IReadOnlyList<string> All { get; } = [PutTempWritten, PackUploaded, IndexWritten, BeforeSnapshot, AfterSnapshot];
+    public static IReadOnlyList<string> All { get; } =
+        [PutTempWritten, PackUploaded, IndexWritten, BeforeSnapshot, AfterSnapshot, PruneIndexWritten, PruneIndexDeleted, PrunePackDeleted];
 
     private static readonly Target? s_target = Parse(Environment.GetEnvironmentVariable(EnvironmentVariable));
 

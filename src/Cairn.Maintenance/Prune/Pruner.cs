@@ -73,13 +73,13 @@ public static class Pruner
         {
             indexWritten = await WriteIndexAsync(repository.Content, kept, newPacks, plan.IndexFiles, options, cancellationToken).ConfigureAwait(false);
             await BeforeDeleteAsync(repository, options, PrunePhase.DeleteIndexFiles, cancellationToken).ConfigureAwait(false);
-            await DeleteAsync(repository.Blobs, plan.IndexFiles.Select(id => new BlobName(BlobKind.Index, id.ToString())), options, cancellationToken).ConfigureAwait(false);
+            await DeleteAsync(repository.Blobs, plan.IndexFiles.Select(id => new BlobName(BlobKind.Index, id.ToString())), CrashPoints.PruneIndexDeleted, options, cancellationToken).ConfigureAwait(false);
             indexDeleted = plan.IndexFiles.Count;
         }
 
         var obsolete = plan.Packs.Where(p => p.Action != PackAction.Keep).Concat(plan.Unindexed).ToList();
         await BeforeDeleteAsync(repository, options, PrunePhase.DeletePacks, cancellationToken).ConfigureAwait(false);
-        await DeleteAsync(repository.Blobs, obsolete.Select(p => ContentStore.PackName(p.Id)), options, cancellationToken).ConfigureAwait(false);
+        await DeleteAsync(repository.Blobs, obsolete.Select(p => ContentStore.PackName(p.Id)), CrashPoints.PrunePackDeleted, options, cancellationToken).ConfigureAwait(false);
 
         return new PruneResult
         {
@@ -173,7 +173,10 @@ public static class Pruner
         if (files[^1].Packs.Count == 0) return 0;
         files[^1].Supersedes.AddRange(superseded);
         foreach (var file in files)
+        {
             await content.SaveFileAsync(BlobKind.Index, ObjectType.Index, file.Encode(), compress: true, cancellationToken).ConfigureAwait(false);
+            CrashPoints.Reached(CrashPoints.PruneIndexWritten);
+        }
         return files.Count;
     }
 
@@ -186,7 +189,11 @@ public static class Pruner
         if (options.BeforeDelete is { } check) await check(phase, cancellationToken).ConfigureAwait(false);
     }
 
-    private static Task DeleteAsync(IBlobStore blobs, IEnumerable<BlobName> names, PruneOptions options, CancellationToken cancellationToken) =>
+    private static Task DeleteAsync(IBlobStore blobs, IEnumerable<BlobName> names, string crashPoint, PruneOptions options, CancellationToken cancellationToken) =>
         Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism, CancellationToken = cancellationToken },
-            async (name, ct) => await blobs.DeleteAsync(name, ct).ConfigureAwait(false));
+            async (name, ct) =>
+            {
+                await blobs.DeleteAsync(name, ct).ConfigureAwait(false);
+                CrashPoints.Reached(crashPoint);
+            });
 }

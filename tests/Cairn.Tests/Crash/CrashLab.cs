@@ -123,6 +123,14 @@ internal sealed class CrashLab : IDisposable
         foreach (var (id, source) in _snapshots.Where(s => !_restored.Contains(s.Id)).ToList()) await AssertRestoresAsync(id, source, "at the end");
     }
 
+    /// <summary>Forgets the oldest recorded snapshot with the real executable, so a prune has its data to reclaim.</summary>
+    public async Task ForgetOldestAsync()
+    {
+        await Cairn.RunAsync(0, "forget", _snapshots[0].Id, "-q");
+        _restored.Remove(_snapshots[0].Id);
+        _snapshots.RemoveAt(0);
+    }
+
     public List<string> SnapshotFiles()
     {
         var folder = Path.Combine(Repository, "snapshots");
