@@ -42,5 +42,8 @@ public readonly record struct BlobName(BlobKind Kind, string Name)
     public override string ToString() => Kind == BlobKind.Config ? "config" : $"{Kind.ToString().ToLowerInvariant()} {Name}";
 }
 
+/// <summary>What <see cref="IBlobStore.DeleteAbandonedWritesAsync"/> removed: files and their bytes.</summary>
+public readonly record struct AbandonedWrites(int Files, long Bytes);
+
 /// <summary>What <see cref="IBlobStore.StatAsync"/> and listings report about a blob.</summary>
 public readonly record struct BlobInfo(BlobName Name, long Length);

@@ -47,6 +47,15 @@ public interface IBlobStore : IAsyncDisposable
     /// </summary>
     IBlobWriter CreateWriter(BlobKind kind) => new BufferedBlobWriter(this);
 
+    /// <summary>
+    /// Deletes what interrupted writers left behind (temporary files of puts and of pack writers killed before they
+    /// committed) whose last write is older than <paramref name="olderThan"/>. Only for callers that hold the
+    /// repository exclusively (prune): a younger file may belong to a write still in progress. Stores whose puts leave
+    /// nothing behind keep the default, which finds nothing.
+    /// </summary>
+    Task<AbandonedWrites> DeleteAbandonedWritesAsync(TimeSpan olderThan, CancellationToken cancellationToken) =>
+        Task.FromResult(new AbandonedWrites(0, 0));
+
     /// <summary>Deletes a blob; deleting a missing blob succeeds.</summary>
     Task DeleteAsync(BlobName name, CancellationToken cancellationToken = default);
 }

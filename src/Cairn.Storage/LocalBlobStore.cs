@@ -169,6 +169,34 @@ public sealed class LocalBlobStore : IBlobStore
     public IBlobWriter CreateWriter(BlobKind kind) => new LocalBlobWriter(_root, kind);
 
     /// <inheritdoc/>
+    public Task<AbandonedWrites> DeleteAbandonedWritesAsync(TimeSpan olderThan, CancellationToken cancellationToken)
+    {
+        int files = 0;
+        long bytes = 0;
+        if (!Directory.Exists(_root)) return Task.FromResult(new AbandonedWrites(0, 0));
+        var cutoff = DateTime.UtcNow - olderThan;
+        try
+        {
+            // Temp files sit next to their final names: in the root, a kind's folder, data/ or data/xx/.
+            var options = new EnumerationOptions { RecurseSubdirectories = true, MaxRecursionDepth = 2, AttributesToSkip = 0 };
+            foreach (var file in new DirectoryInfo(_root).EnumerateFiles(TempPrefix + "*", options))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (file.LastWriteTimeUtc >= cutoff) continue;
+                long length = file.Length;
+                file.Delete();
+                files++;
+                bytes += length;
+            }
+        }
+        catch (Exception e) when (LocalIoErrors.IsIoError(e))
+        {
+            throw LocalIoErrors.Map(e, "delete", new BlobName(BlobKind.Pack, "tmp"), _root, _root);
+        }
+        return Task.FromResult(new AbandonedWrites(files, bytes));
+    }
+
+    /// <inheritdoc/>
     public Task DeleteAsync(BlobName name, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();

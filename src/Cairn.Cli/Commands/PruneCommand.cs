@@ -60,13 +60,20 @@ internal static class PruneCommand
         if (plan.Problems.Count > 0) return Refuse(session, plan);
         var s = plan.Statistics;
         PrintPlan(session, s, options);
-        if (dryRun || !plan.HasWork)
+        if (dryRun)
         {
             if (session.Json) session.WriteJson(new { DryRun = dryRun, Plan = s, Result = (PruneResult?)null });
             else session.Info(!plan.HasWork ? "nothing to prune" : "dry run: nothing was changed");
             return 0;
         }
+        // Even with nothing to delete, the pruner clears what killed backups left behind.
         var result = await Pruner.ExecuteAsync(repository, plan, options, cancellationToken).ConfigureAwait(false);
+        if (!plan.HasWork && !session.Json)
+        {
+            session.Info("nothing to prune");
+            PrintAbandoned(session, result);
+            return 0;
+        }
         if (session.Json)
         {
             session.WriteJson(new { DryRun = false, Plan = s, Result = result });
@@ -78,9 +85,16 @@ internal static class PruneCommand
         if (result.IndexFilesWritten + result.IndexFilesDeleted > 0)
             session.Info($"wrote {Count(result.IndexFilesWritten, "index file")}, deleted {Count(result.IndexFilesDeleted, "superseded index file")}");
         session.Info($"deleted {Count(result.PacksDeleted, "pack")} ({Format.Bytes(result.BytesDeleted)})");
-        session.Info($"freed {Format.Bytes(result.BytesFreed)}; the repository now holds {Format.Bytes(s.TotalBytes - result.BytesFreed)}, " +
+        PrintAbandoned(session, result);
+        session.Info($"freed {Format.Bytes(result.BytesFreed)}; the repository now holds {Format.Bytes(s.TotalBytes - result.BytesDeleted + result.BytesWritten)}, " +
             $"{Format.Bytes(result.UnusedBytesRemaining)} of it unused");
         return 0;
+    }
+
+    private static void PrintAbandoned(Session session, PruneResult result)
+    {
+        if (result.AbandonedFilesDeleted > 0)
+            session.Info($"deleted {Count(result.AbandonedFilesDeleted, "temporary file")} left by interrupted backups ({Format.Bytes(result.AbandonedBytesDeleted)})");
     }
 
     private static void PrintPlan(Session session, PruneStatistics s, PruneOptions options)

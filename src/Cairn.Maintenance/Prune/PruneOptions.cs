@@ -64,6 +64,12 @@ public readonly record struct UnusedLimit
 /// <summary>The settings of one prune.</summary>
 public sealed record PruneOptions
 {
+    /// <summary>
+    /// Temporary files of interrupted writes older than this are deleted. A day: far beyond any clock skew or pause of a
+    /// writer, yet a killed nightly backup's half-filled pack is gone by the next prune.
+    /// </summary>
+    public TimeSpan AbandonedWriteAge { get; init; } = TimeSpan.FromDays(1);
+
     /// <summary>How much unused space may remain in partly used packs (restic's <c>--max-unused</c>).</summary>
     public UnusedLimit MaxUnused { get; init; } = UnusedLimit.Default;
 

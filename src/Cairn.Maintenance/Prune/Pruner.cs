@@ -27,8 +27,12 @@ public sealed record PruneResult
     public int IndexFilesDeleted { get; init; }
     /// <summary>Unused bytes left in kept packs.</summary>
     public long UnusedBytesRemaining { get; init; }
+    /// <summary>Temporary files of interrupted writers (killed backups' half-filled packs) deleted.</summary>
+    public int AbandonedFilesDeleted { get; init; }
+    /// <summary>Bytes of those temporary files.</summary>
+    public long AbandonedBytesDeleted { get; init; }
     /// <summary>Net space freed: deleted minus written.</summary>
-    public long BytesFreed => BytesDeleted - BytesWritten;
+    public long BytesFreed => BytesDeleted + AbandonedBytesDeleted - BytesWritten;
 }
 
 /// <summary>
@@ -55,7 +59,16 @@ public static class Pruner
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(options);
         if (plan.Problems.Count > 0) throw new PruneRefusedException(plan.Problems, plan.TotalProblems);
-        if (!plan.HasWork) return new PruneResult { UnusedBytesRemaining = plan.Statistics.UnusedBytesAfter };
+        if (!plan.HasWork)
+        {
+            var leftovers = await DeleteAbandonedWritesAsync(repository, options, cancellationToken).ConfigureAwait(false);
+            return new PruneResult
+            {
+                UnusedBytesRemaining = plan.Statistics.UnusedBytesAfter,
+                AbandonedFilesDeleted = leftovers.Files,
+                AbandonedBytesDeleted = leftovers.Bytes,
+            };
+        }
 
         var repack = plan.Packs.Where(p => p.Action == PackAction.Repack).ToList();
         var newPacks = await RepackAsync(repository, repack, options, cancellationToken).ConfigureAwait(false);
@@ -80,9 +93,12 @@ public static class Pruner
         var obsolete = plan.Packs.Where(p => p.Action != PackAction.Keep).Concat(plan.Unindexed).ToList();
         await BeforeDeleteAsync(repository, options, PrunePhase.DeletePacks, cancellationToken).ConfigureAwait(false);
         await DeleteAsync(repository.Blobs, obsolete.Select(p => ContentStore.PackName(p.Id)), CrashPoints.PrunePackDeleted, options, cancellationToken).ConfigureAwait(false);
+        var abandoned = await DeleteAbandonedWritesAsync(repository, options, cancellationToken).ConfigureAwait(false);
 
         return new PruneResult
         {
+            AbandonedFilesDeleted = abandoned.Files,
+            AbandonedBytesDeleted = abandoned.Bytes,
             PacksDeleted = obsolete.Count,
             PacksRepacked = repack.Count,
             PacksWritten = newPacks.Count,
@@ -178,6 +194,14 @@ public static class Pruner
             CrashPoints.Reached(CrashPoints.PruneIndexWritten);
         }
         return files.Count;
+    }
+
+    // A killed backup leaves the pack it was filling as a temporary file that no listing shows. Under the exclusive
+    // lock no writer can be running, and the age limit keeps clear of one whose lock a clock skew hid from us.
+    private static async Task<AbandonedWrites> DeleteAbandonedWritesAsync(Repository repository, PruneOptions options, CancellationToken cancellationToken)
+    {
+        repository.Lease?.EnsureValid();
+        return await repository.Blobs.DeleteAbandonedWritesAsync(options.AbandonedWriteAge, cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task BeforeDeleteAsync(Repository repository, PruneOptions options, PrunePhase phase, CancellationToken cancellationToken)

@@ -91,6 +91,25 @@ public sealed class PruneCliTests : IDisposable
         Assert.Matches(@"freed \d+\.\d{3} KiB; the repository now holds .*, 0 B of it unused", run.Stdout);
     }
 
+    [Fact]
+    public async Task Prune_deletes_the_half_filled_pack_a_killed_backup_left_once_it_is_a_day_old()
+    {
+        await _cli.InitAsync();
+        await _cli.RunAsync(0, "backup", _cli.MakeTree(), "-q");
+        // A backup killed while it filled a pack leaves it as a temporary file, which no listing shows.
+        var stale = Path.Combine(_cli.Repo, "data", ".tmp-5a1e");
+        var fresh = Path.Combine(_cli.Repo, "data", ".tmp-f7e5");
+        File.WriteAllBytes(stale, new byte[5000]);
+        File.WriteAllBytes(fresh, new byte[5000]);
+        File.SetLastWriteTimeUtc(stale, DateTime.UtcNow.AddDays(-2));
+
+        var run = await _cli.RunAsync(0, "prune");
+
+        Assert.Contains("deleted 1 temporary file left by interrupted backups (4.883 KiB)", run.Stdout);
+        Assert.False(File.Exists(stale));
+        Assert.True(File.Exists(fresh), "a temporary file younger than a day may belong to a running backup");
+    }
+
     [Theory]
     [InlineData("--max-unused", "lots")]
     [InlineData("--max-unused", "101%")]

@@ -79,6 +79,28 @@ public sealed class LocalBlobStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Abandoned_temp_files_older_than_the_limit_are_deleted_and_younger_ones_and_blobs_stay()
+    {
+        await using var store = new LocalBlobStore(Root);
+        await store.PutAsync(new BlobName(BlobKind.Pack, "ab04"), new byte[10]);
+        await store.PutAsync(new BlobName(BlobKind.Index, "cd05"), new byte[10]);
+        // What killed writers leave: a half-filled pack in data/, a put's temp file in data/ab/ and in index/.
+        string[] old = [Path.Combine(Root, "data", ".tmp-0001"), Path.Combine(Root, "data", "ab", ".tmp-0002"), Path.Combine(Root, "index", ".tmp-0003")];
+        foreach (var file in old)
+        {
+            File.WriteAllBytes(file, new byte[1000]);
+            File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddHours(-2));
+        }
+        var young = Path.Combine(Root, "data", ".tmp-0004");
+        File.WriteAllBytes(young, new byte[7]);
+
+        var removed = await store.DeleteAbandonedWritesAsync(TimeSpan.FromHours(1), CancellationToken.None);
+
+        Assert.Equal(new AbandonedWrites(3, 3000), removed);
+        Assert.Equal([young, Path.Combine(Root, "data", "ab", "ab04"), Path.Combine(Root, "index", "cd05")], FilesUnder(Root).Order());
+    }
+
+    [Fact]
     public async Task Files_are_private_to_the_owner()
     {
         await using var store = new LocalBlobStore(Root);
