@@ -37,6 +37,7 @@ public sealed class ContentStore : IAsyncDisposable
     private readonly List<Task> _uploads = [];
     private readonly List<(ObjectId, IReadOnlyList<BlobEntry>)> _unindexed = [];
     private PackBuilder? _pack;
+    private readonly List<PackBuilder> _abandonedPacks = [];
     private Exception? _uploadFailure;
     private long _blobsAdded, _rawBytesAdded, _storedBytesAdded, _packsWritten;
 
@@ -212,7 +213,20 @@ public sealed class ContentStore : IAsyncDisposable
         {
             // Packs stream into the store's writer (a temp file for local stores), so a filling pack costs no memory.
             _pack ??= new PackBuilder(DiscardWrites ? new DiscardingBlobWriter() : Blobs.CreateWriter(BlobKind.Pack));
-            _pack.Append(type, flags, id, sealedBlob, rawLength);
+            try
+            {
+                _pack.Append(type, flags, id, sealedBlob, rawLength);
+            }
+            catch (Exception e)
+            {
+                // A failed write (a full disk) may have left part of the blob in the pack, so later offsets would not
+                // match the header: the pack, and the blobs already in it, are lost. The store takes no more blobs, so
+                // no snapshot can name them; the pack's temp file goes when the store is disposed.
+                _abandonedPacks.Add(_pack);
+                _pack = null;
+                Interlocked.CompareExchange(ref _uploadFailure, e, null);
+                throw;
+            }
             if (_pack.Length >= Config.PackSize)
             {
                 full = _pack;
@@ -429,6 +443,7 @@ public sealed class ContentStore : IAsyncDisposable
             _pack = null;
         }
         if (unfinished is not null) await unfinished.DisposeAsync().ConfigureAwait(false);
+        foreach (var abandoned in _abandonedPacks) await abandoned.DisposeAsync().ConfigureAwait(false);
         while (_codecs.TryTake(out var codec)) codec.Dispose();
         _uploadSlots.Dispose();
         _indexWriteLock.Dispose();
