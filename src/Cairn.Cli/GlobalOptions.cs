@@ -30,11 +30,20 @@ internal sealed class GlobalOptions
         Recursive = true,
     };
 
+    public Option<bool> NoLock { get; } = new("--no-lock")
+    {
+        Description = "Take no lock for commands that only read (restore, dump, check), so they work on a read-only " +
+                      "repository (a read-only mount, a read-only cloud credential). A prune running meanwhile may then " +
+                      "remove data they are reading. Commands that write always lock.",
+        Recursive = true,
+    };
+
     public void AddTo(Command root)
     {
         root.Add(Repository);
         root.Add(PasswordFile);
         root.Add(RetryLock);
+        root.Add(NoLock);
         root.Add(Json);
         root.Add(Quiet);
         root.Add(Verbose);

@@ -62,6 +62,13 @@ internal static class RepositoryAccess
         }
     }
 
+    /// <summary>
+    /// For commands that only read but run long (restore, dump, check): a shared lock, so no prune removes data under
+    /// them, unless --no-lock asks for none (read-only repositories).
+    /// </summary>
+    public static Task<Repository> OpenForReadingAsync(Session session, CancellationToken cancellationToken, bool loadIndex = true) =>
+        OpenAsync(session, cancellationToken, session.NoLock ? null : LockKind.Shared, loadIndex);
+
     /// <summary>For backup: opens and locks the repository, first creating the embedded default one if this is its first use.</summary>
     public static async Task<Repository> OpenOrCreateDefaultAsync(Session session, LockKind lockKind, CancellationToken cancellationToken)
     {

@@ -24,6 +24,7 @@ internal sealed class Session
         Quiet = parse.GetValue(options.Quiet);
         Verbose = parse.GetValue(options.Verbose);
         RetryLockOption = parse.GetValue(options.RetryLock);
+        NoLock = parse.GetValue(options.NoLock);
     }
 
     public CliEnvironment Env { get; }
@@ -34,6 +35,7 @@ internal sealed class Session
     public bool Quiet { get; }
     public bool Verbose { get; }
     public string? RetryLockOption { get; }
+    public bool NoLock { get; }
 
     public TextWriter Out => Env.Out;
 

@@ -1,4 +1,3 @@
-using Cairn.Snapshots.Locking;
 using System.CommandLine;
 using Cairn.Maintenance.Check;
 
@@ -38,7 +37,7 @@ internal static class CheckCommand
         context.SetAction(command, async (session, ct) =>
         {
             var options = new CheckOptions { ReadData = ReadDataOption(session, readData, subset) };
-            await using var repository = await RepositoryAccess.OpenAsync(session, ct, LockKind.Shared, loadIndex: false).ConfigureAwait(false);
+            await using var repository = await RepositoryAccess.OpenForReadingAsync(session, ct, loadIndex: false).ConfigureAwait(false);
             var checker = new Checker(repository, options);
             var p = checker.Progress;
             var report = await ProgressDisplay.RunAsync(session, checker.RunAsync(ct),

@@ -1,8 +1,8 @@
-using Cairn.Snapshots.Locking;
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using Cairn.Maintenance.Copy;
 using Cairn.Snapshots;
+using Cairn.Snapshots.Locking;
 
 namespace Cairn.Cli.Commands;
 

@@ -1,4 +1,3 @@
-using Cairn.Snapshots.Locking;
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
@@ -6,6 +5,7 @@ using System.Text.Json.Nodes;
 using Cairn.Maintenance.Prune;
 using Cairn.Maintenance.Retention;
 using Cairn.Snapshots;
+using Cairn.Snapshots.Locking;
 
 namespace Cairn.Cli.Commands;
 

@@ -28,7 +28,7 @@ internal static class RestoreCommand
         var selection = SnapshotSelection.AddTo(command);
         context.SetAction(command, async (session, ct) =>
         {
-            await using var repository = await RepositoryAccess.OpenAsync(session, ct).ConfigureAwait(false);
+            await using var repository = await RepositoryAccess.OpenForReadingAsync(session, ct).ConfigureAwait(false);
             var snapshot = await selection.FindAsync(repository, session, session.Get(snapshotArg), ct).ConfigureAwait(false);
             var restorer = new Restorer(repository, snapshot, new RestoreOptions
             {

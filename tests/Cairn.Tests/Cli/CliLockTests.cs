@@ -65,6 +65,34 @@ public sealed class CliLockTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Restore_and_dump_wait_for_a_prune_unless_no_lock_is_asked_for()
+    {
+        var src = _cli.MakeTree();
+        await _cli.RunAsync(0, "backup", src, "-q");
+        await using (await HoldAsync(LockKind.Exclusive, "cairn prune", "db7"))
+        {
+            // A prune may delete packs a restore is about to read: the restore does not start under it.
+            var refused = await _cli.RunAsync(11, "restore", "latest", "--target", Path.Combine(_cli.Root, "out1"));
+            Assert.Contains("exclusive lock of 'cairn prune'", refused.Stderr);
+            Assert.False(Directory.Exists(Path.Combine(_cli.Root, "out1")));
+            await _cli.RunAsync(11, "dump", "latest", Path.Combine(src, "a.txt"));
+            await _cli.RunAsync(11, "check");
+
+            // --no-lock, for read-only repositories, writes nothing and reads anyway.
+            await _cli.RunAsync(0, "--no-lock", "restore", "latest", "--target", Path.Combine(_cli.Root, "out2"), "-q");
+            Assert.Equal("hello\n", (await _cli.RunAsync(0, "--no-lock", "dump", "latest", Path.Combine(src, "a.txt"))).Stdout);
+            await _cli.RunAsync(0, "--no-lock", "check", "-q");
+            Assert.Equal(1, _cli.CountRepoFiles("locks"));
+            // Commands that write ignore it: a backup still needs its lock.
+            await _cli.RunAsync(11, "--no-lock", "backup", src);
+        }
+        // Beside a backup's shared lock a restore runs as usual, and leaves no lock behind.
+        await using (await HoldAsync(LockKind.Shared, "cairn backup /srv", "web1"))
+            await _cli.RunAsync(0, "restore", "latest", "--target", Path.Combine(_cli.Root, "out3"), "-q");
+        Assert.Equal(0, _cli.CountRepoFiles("locks"));
+    }
+
+    [Fact]
     public async Task Key_remove_needs_an_exclusive_lock_while_key_add_runs_beside_a_backup()
     {
         await using var backup = await HoldAsync(LockKind.Shared, "cairn backup /srv", "web1");

@@ -1,6 +1,6 @@
-using Cairn.Snapshots.Locking;
 using System.CommandLine;
 using Cairn.Maintenance.Repair;
+using Cairn.Snapshots.Locking;
 
 namespace Cairn.Cli.Commands.Repair;
 

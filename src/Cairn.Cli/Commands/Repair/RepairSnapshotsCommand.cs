@@ -1,9 +1,9 @@
-using Cairn.Snapshots.Locking;
 using System.CommandLine;
+using Cairn.Content;
 using Cairn.Maintenance.Check;
 using Cairn.Maintenance.Repair;
 using Cairn.Snapshots;
-using Cairn.Content;
+using Cairn.Snapshots.Locking;
 
 namespace Cairn.Cli.Commands.Repair;
 
