@@ -43,7 +43,8 @@ internal static class PruneCommand
             // The exclusive lock is held, its lease refreshed, from before the plan until the last delete (the pruner
             // checks the lease before each deleting phase): a running backup's packs are not indexed yet and would
             // look like leftovers. A dry run deletes nothing and needs no lock.
-            await using var repository = await RepositoryAccess.OpenAsync(session, ct, dry ? null : LockKind.Exclusive).ConfigureAwait(false);
+            // The planner reads the index files itself (every copy of every blob) and fills the merged index as it goes.
+            await using var repository = await RepositoryAccess.OpenAsync(session, ct, dry ? null : LockKind.Exclusive, loadIndex: false).ConfigureAwait(false);
             return await RunAsync(session, repository, options, dry, ct).ConfigureAwait(false);
         });
         return command;

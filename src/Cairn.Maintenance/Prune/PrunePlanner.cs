@@ -95,7 +95,9 @@ public static class PrunePlanner
     /// <summary>
     /// Reads every index file again (the repository's merged index keeps one location per blob, but prune needs every
     /// copy, per pack). A pack that several index files list (left by an interrupted prune) is taken once, and counted,
-    /// so that prune merges the index even when no pack is left to delete.
+    /// so that prune merges the index even when no pack is left to delete. Each file also goes into the repository's
+    /// merged index, which the tree walk needs: cairn prune opens the repository without loading it, so every index
+    /// file is read once; for a repository opened with its index (forget --prune) the adds change nothing.
     /// </summary>
     private static async Task<(List<ObjectId> Files, Dictionary<ObjectId, PackUsage> Packs, int ListedAgain)> LoadIndexAsync(Repository repository, Problems problems,
         CancellationToken cancellationToken)
@@ -106,6 +108,7 @@ public static class PrunePlanner
         var gate = new Lock();
         await repository.Content.ReadIndexFilesAsync((name, file) =>
         {
+            repository.Content.Index.Add(file);
             lock (gate)
             {
                 files.Add(ObjectId.Parse(name.Name));
