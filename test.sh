@@ -22,7 +22,20 @@ stop_servers() {
     done
 }
 trap stop_servers EXIT
-# (no servers yet)
+# Each tests/servers/NAME.sh, sourced in name order, installs its server if missing (apt-get, npm), starts it on
+# loopback under .build/servers/NAME, exports the CAIRN_TEST_* variables its tests read, and registers its stop
+# command with stop_later. It returns non-zero (after saying why) when the server cannot start.
+mkdir -p .build/servers
+for server_script in tests/servers/*.sh; do
+    [[ -e "$server_script" ]] || continue
+    echo "== server: $(basename "$server_script" .sh)"
+    # shellcheck source=/dev/null
+    if ! source "$server_script"; then
+        echo "test.sh: the server of $server_script could not start (see above)"
+        echo "tests: 0 passed, 1 failed, 0 skipped"
+        exit 1
+    fi
+done
 # ---------------------------------------------------------------------------------------------------------------
 
 echo "== build (Release, warnings as errors)"

@@ -9,7 +9,7 @@ internal static class ExitCodes
         (ExitCode.Failure, "unexpected failure (internal error)"),
         (ExitCode.Usage, "bad command line, or an operation refused (e.g. init over an existing repository)"),
         (ExitCode.Partial, "backup finished, but some files could not be read (see the warnings)"),
-        (ExitCode.RepositoryNotFound, "no repository at the given location, or it is not a Cairn repository"),
+        (ExitCode.RepositoryNotFound, "no repository at the given location (also: the bucket or container does not exist), or it is not a Cairn repository"),
         (ExitCode.Locked, "the repository is locked by another operation, or this operation lost its lock"),
         (ExitCode.WrongPassword, "wrong password: no key of the repository opens with it"),
         (ExitCode.UnsupportedVersion, "the repository's format version is newer than this cairn"),
@@ -17,6 +17,8 @@ internal static class ExitCodes
         (ExitCode.StorageFull, "the storage is full"),
         (ExitCode.Storage, "the storage could not be read or written"),
         (ExitCode.NotFound, "a named snapshot, path or key does not exist"),
+        (ExitCode.StorageUnreachable, "the storage could not be reached (connection refused, name not resolved, timed out) after retrying"),
+        (ExitCode.StorageAccessDenied, "the storage refused the credentials (wrong key or password, expired token, no permission)"),
         (ExitCode.Interrupted, "interrupted (Ctrl-C or SIGTERM)"),
     ];
 

@@ -8,10 +8,10 @@ using Cairn.Storage;
 namespace Cairn.Cli;
 
 /// <summary>
-/// Where a repository is: given with -r/$CAIRN_REPOSITORY (or the source's --from-repo/$CAIRN_FROM_REPOSITORY), or the
+/// Where a repository is (a path or a remote location string such as s3:host/bucket): given with -r/$CAIRN_REPOSITORY (or the source's --from-repo/$CAIRN_FROM_REPOSITORY), or the
 /// embedded default in the user's data directory; <see cref="Role"/> says which repository it is and where its password comes from.
 /// </summary>
-internal sealed record RepositoryLocation(string Path, bool IsDefault, string DefaultPasswordFile, RepositoryRole Role);
+internal sealed record RepositoryLocation(string Address, bool IsDefault, string DefaultPasswordFile, RepositoryRole Role);
 
 /// <summary>Locating, creating and opening the repository a command works on.</summary>
 internal static class RepositoryAccess
@@ -25,7 +25,7 @@ internal static class RepositoryAccess
         var config = env.Get("XDG_CONFIG_HOME") ?? Path.Combine(home, ".config");
         var passwordFile = Path.Combine(config, "cairn", "password");
         if ((role.LocationOption ?? (role.ReadsLocationVariable ? env.Get(role.LocationVariable) : null)) is { } explicitPath)
-            return new RepositoryLocation(Path.GetFullPath(explicitPath), false, passwordFile, role);
+            return new RepositoryLocation(StoreLocations.Normalize(explicitPath), false, passwordFile, role);
         if (!role.HasDefault)
             throw new CairnException($"no {role.Title} given: use {role.LocationOptionName}" + (role.ReadsLocationVariable ? $" or set {role.LocationVariable}" : ""), ExitCode.Usage);
         var data = env.Get("XDG_DATA_HOME") ?? Path.Combine(home, ".local", "share");
@@ -47,7 +47,7 @@ internal static class RepositoryAccess
     public static async Task<Repository> OpenAsync(Session session, RepositoryLocation location, CancellationToken cancellationToken,
         LockKind? lockKind = null, bool loadIndex = true)
     {
-        var store = new LocalBlobStore(location.Path);
+        var store = StoreLocations.Open(location.Address, session.Transfer, session.Env);
         await EnsureExistsAsync(store, location, cancellationToken).ConfigureAwait(false);
         var password = Passwords.Resolve(session, location);
         var lockRequest = lockKind is { } kind ? new LockRequest(kind, LockOptions(session), session.Env.Time) : null;
@@ -73,7 +73,7 @@ internal static class RepositoryAccess
     public static async Task<Repository> OpenOrCreateDefaultAsync(Session session, LockKind lockKind, CancellationToken cancellationToken)
     {
         var location = Locate(session);
-        if (!location.IsDefault || await Repository.ExistsAsync(new LocalBlobStore(location.Path), cancellationToken).ConfigureAwait(false))
+        if (!location.IsDefault || await Repository.ExistsAsync(StoreLocations.Open(location.Address, session.Transfer, session.Env), cancellationToken).ConfigureAwait(false))
             return await OpenAsync(session, cancellationToken, lockKind).ConfigureAwait(false);
         var repository = await CreateAsync(session, location, cancellationToken).ConfigureAwait(false);
         try
@@ -119,13 +119,13 @@ internal static class RepositoryAccess
             password = Encoding.UTF8.GetBytes(WriteGeneratedPassword(location.DefaultPasswordFile));
             generated = true;
         }
-        var store = new LocalBlobStore(location.Path);
+        var store = StoreLocations.Open(location.Address, session.Transfer, session.Env);
         var repository = await Repository.InitAsync(store, password, new RepositoryInitOptions { Kdf = NewKeyKdf(session), ShareSecretWith = shareSecretWith },
             session.Env.Time, cancellationToken).ConfigureAwait(false);
         if (generated)
         {
             var e = session.Env.Error;
-            e.WriteLine($"cairn: created a new repository at {location.Path}");
+            e.WriteLine($"cairn: created a new repository at {location.Address}");
             e.WriteLine($"cairn: its password was generated and saved in {location.DefaultPasswordFile} (readable only by you)");
             e.WriteLine("cairn: IMPORTANT: keep a copy of that password somewhere else (a password manager, on paper).");
             e.WriteLine("cairn: Without it these backups cannot be restored, and nobody can recover it.");
@@ -139,8 +139,8 @@ internal static class RepositoryAccess
         throw location.IsDefault
             ? new CairnException("no repository yet: run 'cairn backup DIR' or 'cairn init'", ExitCode.RepositoryNotFound)
             : new CairnException(location.Role.HasDefault
-                ? $"there is no repository at {location.Path}: create one with 'cairn init', or check {location.Role.LocationSources}"
-                : $"there is no {location.Role.Title} at {location.Path}: check {location.Role.LocationSources}", ExitCode.RepositoryNotFound);
+                ? $"there is no repository at {location.Address}: create one with 'cairn init', or check {location.Role.LocationSources}"
+                : $"there is no {location.Role.Title} at {location.Address}: check {location.Role.LocationSources}", ExitCode.RepositoryNotFound);
     }
 
     private static string WriteGeneratedPassword(string file)

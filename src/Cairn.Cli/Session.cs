@@ -37,6 +37,9 @@ internal sealed class Session
     public string? RetryLockOption { get; }
     public bool NoLock { get; }
 
+    /// <summary>How remote stores transfer (connections, timeout, bandwidth, retries); set from the global options.</summary>
+    public Cairn.Storage.TransferOptions Transfer { get; init; } = new();
+
     public TextWriter Out => Env.Out;
 
     /// <summary>A live progress display may be drawn (on stderr).</summary>

@@ -27,6 +27,10 @@ public enum ExitCode
     Storage = 16,
     /// <summary>A named snapshot, file or key does not exist.</summary>
     NotFound = 17,
+    /// <summary>The storage could not be reached (connection refused, DNS failure, timeout) after retrying.</summary>
+    StorageUnreachable = 18,
+    /// <summary>The storage refused the credentials (bad key or password, expired token, no permission).</summary>
+    StorageAccessDenied = 19,
     /// <summary>The operation was interrupted (Ctrl-C or SIGTERM).</summary>
     Interrupted = 130,
 }

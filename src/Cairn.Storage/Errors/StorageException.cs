@@ -30,3 +30,27 @@ public sealed class StorageFullException : StorageException
         : base($"no space left on {where}: free some space and run the command again (the repository is unchanged by the failed write)",
             isTransient: false, inner, ExitCode.StorageFull) { }
 }
+
+/// <summary>The storage service could not be reached at all (refused, unresolvable, timed out), even after retrying.</summary>
+public sealed class StorageUnreachableException : StorageException
+{
+    /// <summary>Creates an unreachable error; <paramref name="where"/> names the endpoint, never its credentials.</summary>
+    public StorageUnreachableException(string where, string cause, bool isTransient = true, Exception? inner = null)
+        : base($"cannot reach {where}: {cause}: check the address and that the service is running", isTransient, inner, ExitCode.StorageUnreachable) { }
+}
+
+/// <summary>The storage service rejected the credentials or denied the operation. Retrying does not help.</summary>
+public sealed class StorageAccessDeniedException : StorageException
+{
+    /// <summary>Creates an access-denied error; <paramref name="hint"/> says where the credentials come from.</summary>
+    public StorageAccessDeniedException(string where, string hint, Exception? inner = null)
+        : base($"{where} refused the credentials: {hint}", isTransient: false, inner, ExitCode.StorageAccessDenied) { }
+}
+
+/// <summary>The bucket, container or remote directory that should hold the repository does not exist.</summary>
+public sealed class StorageLocationNotFoundException : StorageException
+{
+    /// <summary>Creates a missing-location error (exit code 10: there is no repository there).</summary>
+    public StorageLocationNotFoundException(string message, Exception? inner = null)
+        : base(message, isTransient: false, inner, ExitCode.RepositoryNotFound) { }
+}

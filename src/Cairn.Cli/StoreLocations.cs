@@ -1,0 +1,33 @@
+using Cairn.Storage;
+
+namespace Cairn.Cli;
+
+/// <summary>
+/// Turns a repository location string (restic's syntax) into the blob store that serves it: "s3:…", "azure:…",
+/// "sftp:…", "rest:…", "rclone:…", or else a local path. Each remote kind parses the rest of the string itself and
+/// reads its credentials from the environment the CLI was given (never from the process's own, so tests stay isolated).
+/// </summary>
+internal static class StoreLocations
+{
+    /// <summary>The location kinds, by prefix; a string with none of them is a local path.</summary>
+    private static readonly string[] s_remotePrefixes = ["s3:", "azure:", "sftp:", "rest:", "rclone:"];
+
+    /// <summary>True when <paramref name="location"/> names a remote store rather than a path.</summary>
+    public static bool IsRemote(string location) => s_remotePrefixes.Any(p => location.StartsWith(p, StringComparison.Ordinal));
+
+    /// <summary>The canonical form used in messages and for "same repository?" checks: local paths made absolute.</summary>
+    public static string Normalize(string location) => IsRemote(location) ? location : Path.GetFullPath(location);
+
+    /// <summary>Opens the store for <paramref name="location"/>; nothing is contacted until the first operation.</summary>
+    public static IBlobStore Open(string location, TransferOptions transfer, CliEnvironment env)
+    {
+        ArgumentNullException.ThrowIfNull(transfer);
+        ArgumentNullException.ThrowIfNull(env);
+        var prefix = s_remotePrefixes.FirstOrDefault(p => location.StartsWith(p, StringComparison.Ordinal));
+        return prefix switch
+        {
+            null => new LocalBlobStore(location),
+            _ => throw new CairnException($"repository locations of the form '{prefix}…' are not supported by this build", ExitCode.Usage),
+        };
+    }
+}
