@@ -28,6 +28,20 @@ public interface IBlobStore : IAsyncDisposable
     /// <summary>Stores <paramref name="data"/> under <paramref name="name"/>, atomically and durably.</summary>
     Task PutAsync(BlobName name, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Stores the rest of <paramref name="content"/> (a seekable stream, read from its current position) under
+    /// <paramref name="name"/>, with the guarantees of <see cref="PutAsync(BlobName, ReadOnlyMemory{byte}, CancellationToken)"/>.
+    /// Remote stores override this to upload without holding the blob in memory; they may seek back to the start
+    /// position to retry. The default reads it into memory.
+    /// </summary>
+    async Task PutAsync(BlobName name, Stream content, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        var buffer = new MemoryStream();
+        await content.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+        await PutAsync(name, buffer.GetBuffer().AsMemory(0, (int)buffer.Length), cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Reads a whole blob.</summary>
     Task<byte[]> GetAsync(BlobName name, CancellationToken cancellationToken = default);
 
