@@ -19,6 +19,7 @@ internal static class ExitCodes
         (ExitCode.NotFound, "a named snapshot, path or key does not exist"),
         (ExitCode.StorageUnreachable, "the storage could not be reached (connection refused, name not resolved, timed out) after retrying"),
         (ExitCode.StorageAccessDenied, "the storage refused the credentials (wrong key or password, expired token, no permission)"),
+        (ExitCode.ColdStorage, "data the command needs is in an archive class (S3 Glacier, Azure Archive): run it again with --thaw, or later when a thaw finished"),
         (ExitCode.Interrupted, "interrupted (Ctrl-C or SIGTERM)"),
     ];
 

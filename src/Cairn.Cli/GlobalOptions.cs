@@ -7,7 +7,7 @@ internal sealed class GlobalOptions
 {
     public Option<string?> Repository { get; } = new("--repo", "-r")
     {
-        Description = "Repository location (a directory). Default: $CAIRN_REPOSITORY, else the embedded repository in $XDG_DATA_HOME/cairn/repository.",
+        Description = "Repository location: a directory, or s3:…, azure:…, sftp:…, rest:…, rclone:… (see the README). Default: $CAIRN_REPOSITORY, else the embedded repository in $XDG_DATA_HOME/cairn/repository.",
         Recursive = true,
     };
 
@@ -38,8 +38,43 @@ internal sealed class GlobalOptions
         Recursive = true,
     };
 
+    public Option<int?> Connections { get; } = new("--connections")
+    {
+        Description = "Remote repositories: how many transfers run at once (default 5). Local repositories ignore it.",
+        HelpName = "N",
+        Recursive = true,
+    };
+
+    public Option<string?> Timeout { get; } = new("--timeout")
+    {
+        Description = "Remote repositories: give up on one request after this long (e.g. 90s, 5m; default 5m) and retry it.",
+        HelpName = "DURATION",
+        Recursive = true,
+    };
+
+    public Option<string?> LimitUpload { get; } = new("--limit-upload")
+    {
+        Description = "Remote repositories: cap the upload bandwidth of all transfers together, in bytes per second " +
+                      "with an optional unit (e.g. 800k, 12M). Default: unlimited.",
+        HelpName = "RATE",
+        Recursive = true,
+    };
+
+    public Option<string?> DataStorageClass { get; } = new("--data-storage-class")
+    {
+        Description = "S3 and Azure: the storage class or access tier for new data packs (S3: STANDARD, STANDARD_IA, " +
+                      "GLACIER_IR, GLACIER, DEEP_ARCHIVE; Azure: Hot, Cool, Cold, Archive). Index, snapshots, keys and " +
+                      "locks always stay in the hot class, so backup and forget never read cold data. Also $CAIRN_DATA_STORAGE_CLASS.",
+        HelpName = "CLASS",
+        Recursive = true,
+    };
+
     public void AddTo(Command root)
     {
+        root.Add(Connections);
+        root.Add(Timeout);
+        root.Add(LimitUpload);
+        root.Add(DataStorageClass);
         root.Add(Repository);
         root.Add(PasswordFile);
         root.Add(RetryLock);

@@ -25,6 +25,7 @@ internal sealed class Session
         Verbose = parse.GetValue(options.Verbose);
         RetryLockOption = parse.GetValue(options.RetryLock);
         NoLock = parse.GetValue(options.NoLock);
+        Transfer = ReadTransferOptions(env, options, parse);
     }
 
     public CliEnvironment Env { get; }
@@ -38,9 +39,30 @@ internal sealed class Session
     public bool NoLock { get; }
 
     /// <summary>How remote stores transfer (connections, timeout, bandwidth, retries); set from the global options.</summary>
-    public Cairn.Storage.TransferOptions Transfer { get; init; } = new();
+    public Cairn.Storage.TransferOptions Transfer { get; }
 
     public TextWriter Out => Env.Out;
+
+    private static Cairn.Storage.TransferOptions ReadTransferOptions(CliEnvironment env, GlobalOptions options, ParseResult parse)
+    {
+        var transfer = new Cairn.Storage.TransferOptions();
+        if (parse.GetValue(options.Connections) is { } connections)
+        {
+            if (connections is < 1 or > 128) throw new CairnException("--connections must be between 1 and 128", ExitCode.Usage);
+            transfer = transfer with { Connections = connections };
+        }
+        if (parse.GetValue(options.Timeout) is { } timeout)
+            transfer = transfer with { RequestTimeout = Durations.Parse(timeout, "--timeout") };
+        if (parse.GetValue(options.LimitUpload) is { } limit)
+        {
+            var rate = ByteSizes.TryParse(limit);
+            if (rate is null or < 1024) throw new CairnException($"--limit-upload: '{limit}' is not a rate of at least 1k (bytes per second, e.g. 800k, 12M)", ExitCode.Usage);
+            transfer = transfer with { UploadBytesPerSecond = rate };
+        }
+        if ((parse.GetValue(options.DataStorageClass) ?? env.Get("CAIRN_DATA_STORAGE_CLASS")) is { } storageClass)
+            transfer = transfer with { DataStorageClass = storageClass };
+        return transfer;
+    }
 
     /// <summary>A live progress display may be drawn (on stderr).</summary>
     public bool ShowProgress => Env.StderrIsTerminal && !Json && !Quiet;

@@ -31,6 +31,8 @@ public enum ExitCode
     StorageUnreachable = 18,
     /// <summary>The storage refused the credentials (bad key or password, expired token, no permission).</summary>
     StorageAccessDenied = 19,
+    /// <summary>Data the command must read is in an archive storage class and must be thawed first.</summary>
+    ColdStorage = 20,
     /// <summary>The operation was interrupted (Ctrl-C or SIGTERM).</summary>
     Interrupted = 130,
 }

@@ -16,6 +16,12 @@ public sealed record TransferOptions
     /// <summary>Upload bandwidth cap in bytes per second for all transfers together; null means unlimited.</summary>
     public long? UploadBytesPerSecond { get; init; }
 
+    /// <summary>
+    /// The storage class (S3: STANDARD_IA, GLACIER_IR, GLACIER, DEEP_ARCHIVE) or access tier (Azure: Cool, Cold,
+    /// Archive) for data packs; null keeps the service's default. Metadata always stays in the hot class.
+    /// </summary>
+    public string? DataStorageClass { get; init; }
+
     /// <summary>How transient failures are retried before the error reaches the user.</summary>
     public RetryPolicy Retry { get; init; } = new();
 }
