@@ -46,4 +46,9 @@ public readonly record struct BlobName(BlobKind Kind, string Name)
 public readonly record struct AbandonedWrites(int Files, long Bytes);
 
 /// <summary>What <see cref="IBlobStore.StatAsync"/> and listings report about a blob.</summary>
-public readonly record struct BlobInfo(BlobName Name, long Length);
+/// <param name="Name">The blob.</param>
+/// <param name="Length">Its size in bytes.</param>
+/// <param name="StorageClass">The service's storage class or access tier (e.g. "GLACIER", "Archive") where the store knows
+/// it; null for stores without classes and for the service's default hot class.</param>
+/// <param name="IsArchived">True when the blob is in an archive class and must be thawed before it can be read.</param>
+public readonly record struct BlobInfo(BlobName Name, long Length, string? StorageClass = null, bool IsArchived = false);

@@ -55,3 +55,14 @@ public interface IColdStorageStore
     /// </summary>
     Task<ThawState> RequestThawAsync(BlobName name, ThawRequest request, CancellationToken cancellationToken);
 }
+
+/// <summary>
+/// Implemented by stores whose repository lives in a container the service must create first (an S3 bucket, an Azure
+/// container, a remote directory). <c>cairn init</c> calls it; every other command reports a missing container as
+/// <see cref="StorageLocationNotFoundException"/>.
+/// </summary>
+public interface IContainerStore
+{
+    /// <summary>Creates the bucket, container or directory if it does not exist; does nothing if it does.</summary>
+    Task CreateContainerIfMissingAsync(CancellationToken cancellationToken);
+}
