@@ -395,11 +395,8 @@ public sealed class ContentStore : IAsyncDisposable
 
     private BlobCodec RentCodec() => _codecs.TryTake(out var codec) ? codec : new BlobCodec(Cipher, Hasher, Config.CompressionLevel);
 
-    private void ReturnCodec(BlobCodec codec)
-    {
-        codec.ReleaseLargeBuffers();
-        _codecs.Add(codec);
-    }
+    // Codecs keep their scratch buffers: there are only as many codecs as concurrent callers (workers).
+    private void ReturnCodec(BlobCodec codec) => _codecs.Add(codec);
 
     /// <summary>How a blob is named in error messages: its pack and id, which is what check and repair need.</summary>
     public static string Describe(in BlobLocation location) =>
