@@ -1,4 +1,5 @@
 using Cairn.Storage;
+using Cairn.Storage.Azure;
 
 namespace Cairn.Cli;
 
@@ -27,7 +28,15 @@ internal static class StoreLocations
         return prefix switch
         {
             null => new LocalBlobStore(location),
+            "azure:" => OpenAzure(location, transfer, env),
             _ => throw new CairnException($"repository locations of the form '{prefix}…' are not supported by this build", ExitCode.Usage),
         };
     }
+
+    private static AzureBlobStore OpenAzure(string location, TransferOptions transfer, CliEnvironment env) => new(new AzureBlobStoreOptions
+    {
+        Location = AzureLocation.Parse(location),
+        Credentials = AzureCredentials.FromEnvironment(env.Get),
+        Transfer = transfer,
+    });
 }
