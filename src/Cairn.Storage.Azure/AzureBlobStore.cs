@@ -64,7 +64,7 @@ public sealed class AzureBlobStore : IBlobStore, IContainerStore, IColdStorageSt
             _container = service.GetBlobContainerClient(options.Location.Container);
             // GetLeftPart drops the query, which holds the SAS when a connection string carries one.
             var endpoint = service.Uri.GetLeftPart(UriPartial.Path).TrimEnd('/');
-            _errors = new AzureErrors(options.Location, endpoint, options.Credentials.Source);
+            _errors = new AzureErrors(options.Location, endpoint, options.Credentials.RefusalHint);
         }
         catch
         {

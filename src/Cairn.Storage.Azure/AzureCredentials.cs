@@ -31,10 +31,11 @@ public sealed class AzureCredentials
     /// <summary>The blob service URL for name + key or SAS credentials; null for a connection string.</summary>
     public Uri? Endpoint { get; }
 
-    /// <summary>Which variable holds the secret, for messages that say where to look when it is refused.</summary>
-    public string Source => _connectionString is not null ? "AZURE_STORAGE_CONNECTION_STRING"
-        : _accountKey is not null ? "AZURE_ACCOUNT_NAME and AZURE_ACCOUNT_KEY"
-        : "AZURE_ACCOUNT_NAME and AZURE_ACCOUNT_SAS";
+    /// <summary>What to check when the service refuses these credentials: the variables they came from.</summary>
+    public string RefusalHint => _connectionString is not null ? "check the account key or SAS in AZURE_STORAGE_CONNECTION_STRING"
+        : _accountKey is not null ? "check AZURE_ACCOUNT_NAME and AZURE_ACCOUNT_KEY"
+        : "check AZURE_ACCOUNT_NAME and AZURE_ACCOUNT_SAS: the SAS must be for this account, unexpired, and allow read, write, " +
+          "delete and list on containers and objects (and create, for init)";
 
     /// <summary>A connection string (account key or SAS, with its own endpoints).</summary>
     public static AzureCredentials FromConnectionString(string connectionString)

@@ -9,7 +9,7 @@ namespace Cairn.Storage.Azure;
 /// credentials (exit 19), unreachable service (exit 18), transient (5xx, throttling, timeouts, resets) or permanent.
 /// Messages are built from status codes and error codes only, never from the SDK's message (which quotes headers).
 /// </summary>
-internal sealed class AzureErrors(AzureLocation location, string endpoint, string credentialSource)
+internal sealed class AzureErrors(AzureLocation location, string endpoint, string refusalHint)
 {
     /// <summary>What the error messages call the service endpoint: scheme, host, port and path, never a query (a SAS).</summary>
     public string Endpoint { get; } = endpoint;
@@ -56,7 +56,7 @@ internal sealed class AzureErrors(AzureLocation location, string endpoint, strin
         if (e.Status is 401 or 403)
         {
             return new StorageAccessDeniedException($"Azure Blob Storage at {Endpoint} ({location})",
-                $"{e.Status} {code}: check {credentialSource} (a SAS also needs the read, write, delete and list permissions and an unexpired end time)", e);
+                $"{e.Status} {code}: {refusalHint}", e);
         }
 
         var transient = e.Status is 408 or 429 or >= 500

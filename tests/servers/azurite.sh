@@ -52,7 +52,7 @@ azurite_start() {
     echo "$pid" >"$pid_file"
 
     local i
-    for ((i = 0; i < 100; i++)); do
+    for ((i = 0; i < 300; i++)); do
         if (exec 3<>"/dev/tcp/127.0.0.1/$azurite_port") 2>/dev/null; then
             break
         fi
@@ -63,8 +63,8 @@ azurite_start() {
         fi
         sleep 0.2
     done
-    if ((i == 100)); then
-        echo "azurite: not listening on 127.0.0.1:$azurite_port after 20 s; see $azurite_dir/azurite.log" >&2
+    if ((i == 300)); then
+        echo "azurite: not listening on 127.0.0.1:$azurite_port after 60 s; see $azurite_dir/azurite.log" >&2
         kill "$pid" 2>/dev/null
         return 1
     fi

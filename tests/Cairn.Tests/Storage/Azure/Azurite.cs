@@ -94,7 +94,8 @@ internal sealed class PrivateAzurite : IAsyncDisposable
         _process.ErrorDataReceived += (_, _) => { };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        // Node takes a while to start on a loaded machine (over 10 s has been seen here).
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
         while (DateTime.UtcNow < deadline)
         {
             Assert.False(_process.HasExited, $"the private Azurite exited with {(_process.HasExited ? _process.ExitCode : 0)} while starting");
@@ -110,7 +111,7 @@ internal sealed class PrivateAzurite : IAsyncDisposable
             }
         }
 
-        Assert.Fail($"the private Azurite did not listen on port {Port} within 30 s");
+        Assert.Fail($"the private Azurite did not listen on port {Port} within 90 s");
     }
 
     /// <summary>Kills the server at once, as a crash or a network loss would look to a client.</summary>
