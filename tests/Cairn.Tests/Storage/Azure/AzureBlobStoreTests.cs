@@ -248,6 +248,26 @@ public sealed class AzureBlobStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_container_sas_serves_an_existing_container_and_init_accepts_it()
+    {
+        await (await NewStoreAsync()).DisposeAsync();
+        var permissions = BlobContainerSasPermissions.Read | BlobContainerSasPermissions.Write | BlobContainerSasPermissions.Delete |
+                          BlobContainerSasPermissions.List | BlobContainerSasPermissions.Create;
+        var sas = new BlobSasBuilder(permissions, DateTimeOffset.UtcNow.AddHours(1)) { BlobContainerName = _container, Resource = "c" }
+            .ToSasQueryParameters(new StorageSharedKeyCredential(Azurite.AccountName, Azurite.AccountKey)).ToString();
+        await using var store = SasStore(sas);
+
+        // A container SAS may not create containers; init must still go ahead when the container is there.
+        await store.CreateContainerIfMissingAsync(CancellationToken.None);
+        var name = Name(BlobKind.Key);
+        await store.PutAsync(name, Bytes(7));
+        Assert.Equal(Bytes(7), await store.GetAsync(name));
+        Assert.Equal([new BlobInfo(name, 7)], await ListAsync(store, BlobKind.Key));
+        await store.DeleteAsync(name);
+        Assert.Empty(await ListAsync(store, BlobKind.Key));
+    }
+
+    [Fact]
     public async Task A_closed_port_is_unreachable()
     {
         await using var store = new AzureBlobStore(new AzureBlobStoreOptions
