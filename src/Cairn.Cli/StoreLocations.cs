@@ -1,4 +1,5 @@
 using Cairn.Storage;
+using Cairn.Storage.Azure;
 
 namespace Cairn.Cli;
 
@@ -27,6 +28,7 @@ internal static class StoreLocations
         if (prefix is null) return new LocalBlobStore(location);
         IBlobStore store = prefix switch
         {
+            "azure:" => OpenAzure(location, transfer, env),
             _ => throw new CairnException($"repository locations of the form '{prefix}…' are not supported by this build", ExitCode.Usage),
         };
         return WithTransferPolicies(store, transfer);
@@ -46,4 +48,11 @@ internal static class StoreLocations
     /// <summary>How the content store should use <paramref name="location"/>: remote stores get one upload per connection.</summary>
     public static Cairn.Content.ContentStoreOptions ContentOptions(string location, TransferOptions transfer) =>
         IsRemote(location) ? new Cairn.Content.ContentStoreOptions { MaxConcurrentUploads = transfer.Connections } : new Cairn.Content.ContentStoreOptions();
+
+    private static AzureBlobStore OpenAzure(string location, TransferOptions transfer, CliEnvironment env) => new(new AzureBlobStoreOptions
+    {
+        Location = AzureLocation.Parse(location),
+        Credentials = AzureCredentials.FromEnvironment(env.Get),
+        Transfer = transfer,
+    });
 }

@@ -58,6 +58,16 @@ internal sealed class CliHarness : IDisposable
 
     public async Task InitAsync() => await RunAsync(0, "init");
 
+    /// <summary>Asserts the run failed the way expected errors must: one "cairn: …" line containing <paramref name="expected"/>, no stack trace.</summary>
+    public static void AssertOneLine(CliResult result, string expected)
+    {
+        var lines = result.Stderr.TrimEnd().Split('\n');
+        Assert.True(lines.Length == 1, $"expected one line on stderr, got {result}");
+        Assert.StartsWith("cairn: ", lines[0]);
+        Assert.Contains(expected, lines[0]);
+        Assert.DoesNotContain("   at ", result.Stderr);
+    }
+
     /// <summary>A small tree: text files, an empty file, an empty dir, a subdirectory, a symlink, a hardlink, odd modes and ns mtimes.</summary>
     public string MakeTree(string name = "src")
     {

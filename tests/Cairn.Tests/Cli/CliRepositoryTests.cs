@@ -10,14 +10,7 @@ public sealed class CliRepositoryTests : IDisposable
 
     public void Dispose() => _cli.Dispose();
 
-    private static void AssertOneLine(CliResult result, string expected)
-    {
-        var lines = result.Stderr.TrimEnd().Split('\n');
-        Assert.True(lines.Length == 1, $"expected one line on stderr, got {result}");
-        Assert.StartsWith("cairn: ", lines[0]);
-        Assert.Contains(expected, lines[0]);
-        Assert.DoesNotContain("   at ", result.Stderr);
-    }
+    private static void AssertOneLine(CliResult result, string expected) => CliHarness.AssertOneLine(result, expected);
 
     [Fact]
     public async Task Key_add_list_remove_and_passwd()
