@@ -35,13 +35,16 @@ public sealed record RcloneOptions
     }
 
     /// <summary>The full path of <see cref="Program"/>, or null when it is not installed.</summary>
-    public string? ResolveProgram()
+    public string? ResolveProgram() => FindProgram(Program);
+
+    /// <summary>The full path of the program <paramref name="name"/> (a name looked up in <see cref="SearchPath"/>, or a path), or null.</summary>
+    internal string? FindProgram(string name)
     {
-        if (Program.Contains('/', StringComparison.Ordinal)) return File.Exists(Program) ? Program : null;
+        if (name.Contains('/', StringComparison.Ordinal)) return File.Exists(name) ? name : null;
         var path = SearchPath ?? System.Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin";
         foreach (var directory in path.Split(':', StringSplitOptions.RemoveEmptyEntries))
         {
-            var candidate = Path.Combine(directory, Program);
+            var candidate = Path.Combine(directory, name);
             if (File.Exists(candidate)) return candidate;
         }
 

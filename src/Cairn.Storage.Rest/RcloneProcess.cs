@@ -14,9 +14,11 @@ internal sealed partial class RcloneProcess
     private readonly Process _process;
     private readonly TimeSpan _stopTimeout;
     private readonly Queue<string> _stderr = new();
-    private readonly Lock _stderrLock = new();
+    private readonly Lock _lock = new();
     private readonly TaskCompletionSource _stderrClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private int _stopping;
+    // Completed with the exit code by the Exited event, so it stays readable after the Process object is disposed.
+    private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task? _stop;
 
     private RcloneProcess(Process process, TimeSpan stopTimeout)
     {
@@ -30,19 +32,26 @@ internal sealed partial class RcloneProcess
     /// <summary>Starts rclone for <paramref name="options"/> with the resolved program <paramref name="program"/>.</summary>
     public static RcloneProcess Start(RcloneOptions options, string program)
     {
-        var start = new ProcessStartInfo(program)
+        // In a session of its own (setsid), like restic starts it: a Ctrl-C at the terminal goes to the whole foreground
+        // process group, and an rclone killed by it could not serve what Cairn still does while it stops (removing its lock).
+        var setsid = options.FindProgram("setsid");
+        var start = new ProcessStartInfo(setsid ?? program)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in (string[])["serve", "restic", "--stdio", options.Remote]) start.ArgumentList.Add(argument);
+        // -w: should setsid have to fork (it never does for a child of ours, which leads no process group), it still
+        // waits for rclone, so the exit code and the end of the process remain rclone's.
+        string[] arguments = setsid is null ? ["serve", "restic", "--stdio", options.Remote] : ["-w", program, "serve", "restic", "--stdio", options.Remote];
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
         foreach (var (name, value) in options.Environment) start.Environment[name] = value;
 
-        var process = new Process { StartInfo = start };
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         var child = new RcloneProcess(process, options.StopTimeout);
         process.ErrorDataReceived += (_, e) => child.OnStderr(e.Data);
+        process.Exited += (_, _) => child._exited.TrySetResult(process.ExitCode);
         process.Start();
         process.BeginErrorReadLine();
         return child;
@@ -58,7 +67,7 @@ internal sealed partial class RcloneProcess
         using var cancel = new CancellationTokenSource(timeout);
         try
         {
-            await _process.WaitForExitAsync(cancel.Token).ConfigureAwait(false);
+            await _exited.Task.WaitAsync(cancel.Token).ConfigureAwait(false);
             await _stderrClosed.Task.WaitAsync(cancel.Token).ConfigureAwait(false);
             return true;
         }
@@ -69,21 +78,29 @@ internal sealed partial class RcloneProcess
     }
 
     /// <summary>rclone's exit code; only meaningful after <see cref="WaitForExitAsync"/> returned true.</summary>
-    public int ExitCode => _process.ExitCode;
+    public int ExitCode => _exited.Task.IsCompletedSuccessfully ? _exited.Task.Result : -1;
 
     /// <summary>The last lines rclone wrote to stderr, without their timestamps.</summary>
     public IReadOnlyList<string> StderrLines
     {
         get
         {
-            lock (_stderrLock) return [.. _stderr];
+            lock (_lock) return [.. _stderr];
         }
     }
 
-    /// <summary>Closes rclone's input (it finishes and exits), and kills it if it has not exited after the stop timeout.</summary>
-    public async ValueTask StopAsync()
+    /// <summary>
+    /// Closes rclone's input (it finishes and exits), and kills it if it has not exited after the stop timeout. Every
+    /// caller (the connection's disposal, the store's) waits for the same stop.
+    /// </summary>
+    public ValueTask StopAsync()
     {
-        if (Interlocked.Exchange(ref _stopping, 1) != 0) return;
+        lock (_lock) _stop ??= StopOnceAsync();
+        return new ValueTask(_stop);
+    }
+
+    private async Task StopOnceAsync()
+    {
         try
         {
             _process.StandardInput.Close();
@@ -120,7 +137,7 @@ internal sealed partial class RcloneProcess
 
         line = Timestamp().Replace(line, "").Trim();
         if (line.Length == 0) return;
-        lock (_stderrLock)
+        lock (_lock)
         {
             _stderr.Enqueue(line);
             if (_stderr.Count > KeptLines) _stderr.Dequeue();

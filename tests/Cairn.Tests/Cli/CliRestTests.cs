@@ -32,22 +32,26 @@ public sealed class CliRestTests : IDisposable
         Assert.Contains(expected, lines[0]);
     }
 
-    private async Task BackupRestoreCheckAsync(Func<CliResult, Task>? afterEach = null)
+    /// <summary>init, two backups, snapshots, restore --verify and check --read-data, calling <paramref name="afterEach"/> after each.</summary>
+    private async Task BackupRestoreCheckAsync(Action<CliResult> afterEach)
     {
-        var results = new List<CliResult> { await _cli.RunAsync(0, "init") };
-        var src = _cli.MakeTree();
-        results.Add(await _cli.RunAsync(0, "backup", src));
-        File.WriteAllText(Path.Combine(src, "a.txt"), "changed\n");
-        results.Add(await _cli.RunAsync(0, "backup", src));
-        Assert.Equal(2, (await _cli.RunAsync(0, "snapshots", "--json")).Json.GetArrayLength());
-        var target = Path.Combine(_cli.Root, "restored");
-        results.Add(await _cli.RunAsync(0, "restore", "latest", "--target", target, "--verify"));
-        TreeAssert.Equal(src, target + src);
-        results.Add(await _cli.RunAsync(0, "check", "--read-data"));
-        if (afterEach is not null)
+        async Task<CliResult> Run(params string[] args)
         {
-            foreach (var result in results) await afterEach(result);
+            var result = await _cli.RunAsync(0, args);
+            afterEach(result);
+            return result;
         }
+
+        await Run("init");
+        var src = _cli.MakeTree();
+        await Run("backup", src);
+        File.WriteAllText(Path.Combine(src, "a.txt"), "changed\n");
+        await Run("backup", src);
+        Assert.Equal(2, (await Run("snapshots", "--json")).Json.GetArrayLength());
+        var target = Path.Combine(_cli.Root, "restored");
+        await Run("restore", "latest", "--target", target, "--verify");
+        TreeAssert.Equal(src, target + src);
+        await Run("check", "--read-data");
     }
 
     [Fact]
@@ -56,11 +60,7 @@ public sealed class CliRestTests : IDisposable
         var password = RestTestServers.Credentials.Password;
         _cli.Env["CAIRN_REPOSITORY"] = RestLocation(RestTestServers.Credentials.User, password);
 
-        await BackupRestoreCheckAsync(result =>
-        {
-            Assert.DoesNotContain(password, result.Stdout + result.Stderr);
-            return Task.CompletedTask;
-        });
+        await BackupRestoreCheckAsync(result => Assert.DoesNotContain(password, result.Stdout + result.Stderr));
 
         // init made the repository's folders (POST /?create=true), and the server keeps packs in data/XX/ itself: the
         // folder it serves is a local repository, byte for byte.
@@ -139,11 +139,7 @@ public sealed class CliRestTests : IDisposable
         _cli.Env["CAIRN_REPOSITORY"] = $"rclone:{RestTestServers.RcloneRemote}:{Path.Combine(RestTestServers.RcloneRoot, _name)}";
         _cli.Env["RCLONE_CONFIG"] = RestTestServers.RcloneConfig;
 
-        await BackupRestoreCheckAsync(_ =>
-        {
-            Assert.Empty(RcloneChildren());
-            return Task.CompletedTask;
-        });
+        await BackupRestoreCheckAsync(_ => Assert.Empty(RestTestServers.RcloneChildren(_name)));
 
         Assert.True(File.Exists(Path.Combine(RestTestServers.RcloneRoot, _name, "config")));
     }
@@ -156,7 +152,7 @@ public sealed class CliRestTests : IDisposable
         var result = await _cli.RunAsync(10, "-r", "rclone:nosuchremote:backups/repo", "snapshots");
 
         AssertOneLine(result, $"rclone has no remote named 'nosuchremote' in its config file {RestTestServers.RcloneConfig}");
-        Assert.Empty(RcloneChildren());
+        Assert.Empty(RestTestServers.RcloneChildren("nosuchremote"));
     }
 
     [Fact]
@@ -202,33 +198,5 @@ public sealed class CliRestTests : IDisposable
         var target = Path.Combine(_cli.Root, "restored");
         await _cli.RunAsync(0, "restore", "latest", "--target", target);
         TreeAssert.Equal(src, target + src);
-    }
-
-    /// <summary>rclone processes whose parent is this test process.</summary>
-    private static List<int> RcloneChildren()
-    {
-        var self = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var children = new List<int>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
-            string stat;
-            try
-            {
-                stat = File.ReadAllText(Path.Combine(dir, "stat"));
-            }
-            catch (IOException)
-            {
-                continue;
-            }
-
-            // "pid (comm) state ppid …": comm may hold spaces, so split after the closing parenthesis.
-            var close = stat.LastIndexOf(')');
-            var comm = stat[(stat.IndexOf('(') + 1)..close];
-            var fields = stat[(close + 2)..].Split(' ');
-            if (comm == "rclone" && fields[1] == self) children.Add(pid);
-        }
-
-        return children;
     }
 }

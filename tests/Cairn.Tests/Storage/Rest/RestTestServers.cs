@@ -33,6 +33,43 @@ internal static class RestTestServers
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    /// <summary>rclone processes whose parent is this test process and whose command line contains <paramref name="marker"/>
+    /// (tests run in parallel, so each looks only for its own).</summary>
+    public static List<int> RcloneChildren(string marker)
+    {
+        var self = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var children = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            string stat, commandLine;
+            try
+            {
+                stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                commandLine = File.ReadAllText(Path.Combine(dir, "cmdline"));
+            }
+            catch (IOException)
+            {
+                continue; // it exited while we looked
+            }
+
+            // "pid (comm) state ppid …": comm may hold spaces, so split after the closing parenthesis.
+            var close = stat.LastIndexOf(')');
+            var comm = stat[(stat.IndexOf('(') + 1)..close];
+            var fields = stat[(close + 2)..].Split(' ');
+            if (comm == "rclone" && fields[1] == self && commandLine.Contains(marker, StringComparison.Ordinal)) children.Add(pid);
+        }
+
+        return children;
+    }
+
+    /// <summary>The session id of process <paramref name="pid"/> ("self" for this one), from /proc.</summary>
+    public static string SessionOf(string pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        return stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[3];
+    }
+
     public static void DeleteDirectory(string path)
     {
         if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
@@ -49,8 +86,12 @@ internal sealed class PrivateRcloneServer : IDisposable
 {
     private Process? _process;
 
-    public PrivateRcloneServer()
+    private readonly string[] _flags;
+
+    /// <summary>Starts a server; <paramref name="flags"/> go to rclone serve restic (e.g. --append-only).</summary>
+    public PrivateRcloneServer(params string[] flags)
     {
+        _flags = flags;
         Root = Path.Combine(Path.GetTempPath(), "cairn-rclone-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(Root);
         Port = RestTestServers.ClosedPort();
@@ -68,7 +109,7 @@ internal sealed class PrivateRcloneServer : IDisposable
     public void Start()
     {
         var start = new ProcessStartInfo("rclone") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var argument in (string[])["serve", "restic", "--config", "/dev/null", "--addr", $"127.0.0.1:{Port}", Root]) start.ArgumentList.Add(argument);
+        foreach (var argument in (string[])["serve", "restic", "--config", "/dev/null", "--addr", $"127.0.0.1:{Port}", .. _flags, Root]) start.ArgumentList.Add(argument);
         _process = Process.Start(start)!;
         _process.BeginErrorReadLine();
         _process.BeginOutputReadLine();
