@@ -26,10 +26,14 @@ if ! command -v rclone >/dev/null 2>&1; then
 fi
 
 # A server left running by an interrupted earlier run would hold the port.
+# (Only if that pid still is our rclone: a pid can be reused.)
 if [[ -f "$rclone_dir/server.pid" ]]; then
-    kill "$(cat "$rclone_dir/server.pid")" 2>/dev/null
+    rclone_old=$(cat "$rclone_dir/server.pid")
+    if tr '\0' ' ' <"/proc/$rclone_old/cmdline" 2>/dev/null | grep -q "serve restic .*127.0.0.1:$rclone_port"; then
+        kill "$rclone_old" 2>/dev/null
+        sleep 0.3
+    fi
     rm -f "$rclone_dir/server.pid"
-    sleep 0.2
 fi
 
 rm -rf "$rclone_dir/data" "$rclone_dir/remote"
