@@ -19,6 +19,8 @@ internal sealed partial class RcloneProcess
     // Completed with the exit code by the Exited event, so it stays readable after the Process object is disposed.
     private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _stop;
+    private long _errorCount;
+    private string? _lastError;
 
     private RcloneProcess(Process process, TimeSpan stopTimeout)
     {
@@ -80,6 +82,24 @@ internal sealed partial class RcloneProcess
     /// <summary>rclone's exit code; only meaningful after <see cref="WaitForExitAsync"/> returned true.</summary>
     public int ExitCode => _exited.Task.IsCompletedSuccessfully ? _exited.Task.Result : -1;
 
+    /// <summary>How many ERROR lines rclone has logged so far.</summary>
+    public long ErrorCount
+    {
+        get
+        {
+            lock (_lock) return _errorCount;
+        }
+    }
+
+    /// <summary>The last ERROR line rclone logged, without its timestamp and level, or null.</summary>
+    public string? LastError
+    {
+        get
+        {
+            lock (_lock) return _lastError;
+        }
+    }
+
     /// <summary>The last lines rclone wrote to stderr, without their timestamps.</summary>
     public IReadOnlyList<string> StderrLines
     {
@@ -139,6 +159,12 @@ internal sealed partial class RcloneProcess
         if (line.Length == 0) return;
         lock (_lock)
         {
+            if (line.StartsWith("ERROR", StringComparison.Ordinal))
+            {
+                _errorCount++;
+                _lastError = ErrorLevel().Replace(line, "");
+            }
+
             _stderr.Enqueue(line);
             if (_stderr.Count > KeptLines) _stderr.Dequeue();
         }
@@ -147,4 +173,8 @@ internal sealed partial class RcloneProcess
     // rclone prefixes each log line with "2006/01/02 15:04:05 ".
     [GeneratedRegex(@"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d(\.\d+)? ")]
     private static partial Regex Timestamp();
+
+    // "ERROR : remote/path: message" -> "remote/path: message".
+    [GeneratedRegex(@"^ERROR\s*:\s*")]
+    private static partial Regex ErrorLevel();
 }

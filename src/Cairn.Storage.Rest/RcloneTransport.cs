@@ -47,21 +47,20 @@ internal sealed class RcloneTransport : RestTransport
 
     public override HttpVersionPolicy VersionPolicy => HttpVersionPolicy.RequestVersionExact;
 
-    public override string? LastServerError
+    public override long ServerLogMark => Current()?.ErrorCount ?? 0;
+
+    public override async ValueTask<string?> ServerErrorSinceAsync(long mark)
     {
-        get
-        {
-            RcloneProcess? process;
-            lock (_lock) process = _current;
-            return process?.StderrLines.LastOrDefault(l => l.Contains("ERROR", StringComparison.Ordinal));
-        }
+        if (Current() is not { } process) return null;
+        // rclone logs the error before it answers, but its stderr is read on another thread: allow it a moment.
+        for (var waited = 0; process.ErrorCount <= mark && waited < 1000; waited += 20) await Task.Delay(20).ConfigureAwait(false);
+        return process.ErrorCount > mark ? process.LastError : null;
     }
 
     public override async ValueTask<StorageException> ExplainAsync(Exception failure, string where)
     {
         if (FindInner<StorageException>(failure) is { } own) return own; // from Connect: rclone is missing
-        RcloneProcess? process;
-        lock (_lock) process = _current;
+        var process = Current();
         if (process is null || !await process.WaitForExitAsync(s_exitWait).ConfigureAwait(false))
         {
             return new StorageException($"the connection to rclone for {where} was lost: {failure.Message}", isTransient: true, failure);
@@ -81,6 +80,11 @@ internal sealed class RcloneTransport : RestTransport
 
         Client.Dispose();
         if (process is not null) await process.StopAsync().ConfigureAwait(false);
+    }
+
+    private RcloneProcess? Current()
+    {
+        lock (_lock) return _current;
     }
 
     private Stream Connect()

@@ -205,8 +205,15 @@ public sealed class RestBlobStore : IBlobStore, IContainerStore
             var stream = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
             await using (stream.ConfigureAwait(false))
             {
-                using var document = await JsonDocument.ParseAsync(stream, cancellationToken: ct).ConfigureAwait(false);
-                return ParseListing(kind, document.RootElement);
+                try
+                {
+                    using var document = await JsonDocument.ParseAsync(stream, cancellationToken: ct).ConfigureAwait(false);
+                    return ParseListing(kind, document.RootElement);
+                }
+                catch (JsonException e)
+                {
+                    throw new StorageException($"{Location} sent a listing of {folder} that is not valid JSON: {e.Message}", isTransient: false, e);
+                }
             }
         }, cancellationToken).ConfigureAwait(false);
 
@@ -295,7 +302,8 @@ public sealed class RestBlobStore : IBlobStore, IContainerStore
 
     /// <summary>
     /// Sends one request under a connection slot and the per-request timeout, hands the response to <paramref name="read"/>
-    /// (still within the timeout, so a stalled body counts), and turns transport failures into storage errors.
+    /// (still within the timeout, so a stalled body counts), and turns transport failures and the answers worth retrying
+    /// (408, 429, 5xx) into storage errors.
     /// </summary>
     private async Task<T> SendAsync<T>(BlobName name, string operation, Func<HttpRequestMessage> build,
         Func<HttpResponseMessage, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
@@ -312,7 +320,15 @@ public sealed class RestBlobStore : IBlobStore, IContainerStore
                 request.Version = _transport.HttpVersion;
                 request.VersionPolicy = _transport.VersionPolicy;
                 request.Headers.Authorization = _authorization;
+                var logMark = _transport.ServerLogMark;
                 using var response = await _transport.Client.SendAsync(request, timeout.Token).ConfigureAwait(false);
+                if (response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError)
+                {
+                    var detail = await _transport.ServerErrorSinceAsync(logMark).ConfigureAwait(false);
+                    throw new StorageException(
+                        $"{Location} answered {Status(response)} to {operation} {name}{(detail is null ? "" : $" (rclone: {detail})")}", isTransient: true);
+                }
+
                 return await read(response, timeout.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
@@ -338,7 +354,7 @@ public sealed class RestBlobStore : IBlobStore, IContainerStore
     private void ThrowUnlessSuccess(HttpResponseMessage response, BlobName name, string operation)
     {
         if (response.IsSuccessStatusCode) return;
-        var status = $"{(int)response.StatusCode} {response.ReasonPhrase}".TrimEnd();
+        var status = Status(response);
         throw response.StatusCode switch
         {
             HttpStatusCode.NotFound when operation is "read" or "stat" => new BlobNotFoundException(name),
@@ -349,14 +365,16 @@ public sealed class RestBlobStore : IBlobStore, IContainerStore
                 : "the server wants a user and password: give them in the URL (rest:https://user:password@host/path) or in CAIRN_REST_USERNAME and CAIRN_REST_PASSWORD"),
             HttpStatusCode.Forbidden => new StorageAccessDeniedException(Location,
                 $"{operation} {name} is forbidden for this user (an --append-only server refuses deletes; --private-repos limits each user to /USER/)"),
-            HttpStatusCode.InsufficientStorage or HttpStatusCode.RequestEntityTooLarge => new StorageFullException(Location),
-            HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError =>
-                new StorageException($"{Location} answered {status} to {operation} {name}{ServerDetail()}", isTransient: true),
+            HttpStatusCode.InsufficientStorage => new StorageFullException(Location),
+            // Usually a proxy's body limit (nginx allows 1 MiB unless told otherwise), else rest-server's --max-size quota.
+            HttpStatusCode.RequestEntityTooLarge => new StorageException(
+                $"{Location} refused {name} as too large ({status}): raise the limit of the proxy in front of it (nginx: client_max_body_size) " +
+                "or the server's quota (rest-server --max-size)", isTransient: false),
             _ => new StorageException($"{Location} answered {status} to {operation} {name}", isTransient: false),
         };
     }
 
-    private string ServerDetail() => _transport.LastServerError is { } detail ? $" (rclone: {detail})" : "";
+    private static string Status(HttpResponseMessage response) => $"{(int)response.StatusCode} {response.ReasonPhrase}".TrimEnd();
 
     private StorageException TooShort(BlobName name, long offset, int wanted, long got) =>
         new($"{name} at {Location} is too short: wanted {wanted} bytes at offset {offset}, got {Math.Max(got, 0)}", isTransient: false);

@@ -24,8 +24,14 @@ internal abstract class RestTransport : IAsyncDisposable
     /// <summary>Turns a failure below HTTP (connect, TLS, lost connection) into the storage error to report.</summary>
     public abstract ValueTask<StorageException> ExplainAsync(Exception failure, string where);
 
-    /// <summary>More detail about a 5xx answer, when the server tells it elsewhere (rclone's log); null if none.</summary>
-    public virtual string? LastServerError => null;
+    /// <summary>A position in the server's error log, taken before a request (0 where there is no such log).</summary>
+    public virtual long ServerLogMark => 0;
+
+    /// <summary>
+    /// The server's own explanation of a failed request, when it gives one apart from the answer (rclone's log): the
+    /// last error logged after <paramref name="mark"/>, or null.
+    /// </summary>
+    public virtual ValueTask<string?> ServerErrorSinceAsync(long mark) => ValueTask.FromResult<string?>(null);
 
     /// <inheritdoc/>
     public abstract ValueTask DisposeAsync();
