@@ -33,4 +33,29 @@ internal sealed class CliEnvironment
     public string? Get(string name) => Variables.TryGetValue(name, out var v) && !string.IsNullOrEmpty(v) ? v : null;
 
     public bool IsSet(string name) => Get(name) is { } v && v != "0";
+
+    private readonly List<IAsyncDisposable> _owned = [];
+
+    /// <summary>
+    /// Keeps <paramref name="resource"/> (a remote store: its connections, an rclone child) until the run ends, then
+    /// disposes it: commands hand stores to repositories, which do not own them.
+    /// </summary>
+    public T DisposeWhenDone<T>(T resource)
+        where T : IAsyncDisposable
+    {
+        lock (_owned) _owned.Add(resource);
+        return resource;
+    }
+
+    /// <summary>Disposes what <see cref="DisposeWhenDone"/> kept, newest first.</summary>
+    public async ValueTask DisposeOwnedAsync()
+    {
+        IAsyncDisposable[] owned;
+        lock (_owned)
+        {
+            owned = [.. _owned];
+            _owned.Clear();
+        }
+        for (int i = owned.Length - 1; i >= 0; i--) await owned[i].DisposeAsync().ConfigureAwait(false);
+    }
 }

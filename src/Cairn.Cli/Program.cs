@@ -70,6 +70,7 @@ public static class Program
         finally
         {
             await env.Out.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            await env.DisposeOwnedAsync().ConfigureAwait(false);
         }
     }
 

@@ -19,6 +19,9 @@ internal static class StoreLocations
     /// <summary>The canonical form used in messages and for "same repository?" checks: local paths made absolute.</summary>
     public static string Normalize(string location) => IsRemote(location) ? location : Path.GetFullPath(location);
 
+    /// <summary>The location for messages, lock files and JSON output: URLs lose their user and password.</summary>
+    public static string Display(string location) => RestLocations.Redact(location);
+
     /// <summary>Opens the store for <paramref name="location"/>; nothing is contacted until the first operation.</summary>
     public static IBlobStore Open(string location, TransferOptions transfer, CliEnvironment env)
     {
@@ -29,6 +32,8 @@ internal static class StoreLocations
         IBlobStore store = prefix switch
         {
             "azure:" => OpenAzure(location, transfer, env),
+            "rest:" => RestLocations.OpenRest(location, transfer, env),
+            "rclone:" => RestLocations.OpenRclone(location, transfer, env),
             _ => throw new CairnException($"repository locations of the form '{prefix}…' are not supported by this build", ExitCode.Usage),
         };
         return WithTransferPolicies(store, transfer);

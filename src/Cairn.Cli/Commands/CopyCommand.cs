@@ -59,7 +59,7 @@ internal static class CopyCommand
             var sourceLocation = RepositoryAccess.Locate(session, from.Read(session));
             var destinationLocation = RepositoryAccess.Locate(session);
             if (sourceLocation.Address == destinationLocation.Address)
-                throw new CairnException($"the source and the destination are the same repository ({sourceLocation.Address})", ExitCode.Usage);
+                throw new CairnException($"the source and the destination are the same repository ({sourceLocation.Display})", ExitCode.Usage);
             // Shared locks on both, source first: a prune of the source must not pull data from under the copy, and one
             // of the destination must not delete what the copy just added. Always in this order, so two copies in
             // opposite directions cannot wait for each other.
