@@ -120,7 +120,7 @@ internal static class RepositoryAccess
             generated = true;
         }
         var store = StoreLocations.Open(location.Address, session.Transfer, session.Env);
-        if (store is IContainerStore container) await container.CreateContainerIfMissingAsync(cancellationToken).ConfigureAwait(false);
+        if (BlobStoreCapabilities.Find<IContainerStore>(store) is { } container) await container.CreateContainerIfMissingAsync(cancellationToken).ConfigureAwait(false);
         var repository = await Repository.InitAsync(store, password, new RepositoryInitOptions { Kdf = NewKeyKdf(session), ShareSecretWith = shareSecretWith },
             session.Env.Time, cancellationToken).ConfigureAwait(false);
         if (generated)

@@ -9,7 +9,7 @@ namespace Cairn.Storage;
 /// backend without atomic puts would. Over a store that keeps the contract it shows what the layers above do when a
 /// backend does not: the put fails, and what it left is damage for check to name (see <see cref="PartiallyWritten"/>).
 /// </remarks>
-public sealed class FaultInjectingBlobStore : IBlobStore
+public sealed class FaultInjectingBlobStore : IBlobStore, IBlobStoreDecorator
 {
     private enum Fault
     {
@@ -45,6 +45,9 @@ public sealed class FaultInjectingBlobStore : IBlobStore
 
     /// <inheritdoc/>
     public string Location => _inner.Location;
+
+    /// <inheritdoc/>
+    public IBlobStore Inner => _inner;
 
     /// <summary>How many faults (errors, stalls and partial writes) have been injected so far.</summary>
     public int InjectedFaults => Volatile.Read(ref _injected);

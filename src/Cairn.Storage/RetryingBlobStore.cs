@@ -10,7 +10,7 @@ namespace Cairn.Storage;
 /// content, deletes are idempotent, and reads have no side effects. Permanent errors, not-found and cancellation
 /// pass straight through.
 /// </remarks>
-public sealed class RetryingBlobStore : IBlobStore
+public sealed class RetryingBlobStore : IBlobStore, IBlobStoreDecorator
 {
     private readonly IBlobStore _inner;
     private readonly ResiliencePipeline _pipeline;
@@ -51,6 +51,9 @@ public sealed class RetryingBlobStore : IBlobStore
 
     /// <inheritdoc/>
     public string Location => _inner.Location;
+
+    /// <inheritdoc/>
+    public IBlobStore Inner => _inner;
 
     /// <inheritdoc/>
     public Task PutAsync(BlobName name, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) =>
