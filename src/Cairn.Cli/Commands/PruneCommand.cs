@@ -149,8 +149,8 @@ internal static class PruneCommand
                 session.Info($"             {Count(s.ArchivedPacksToDelete, "cold pack")} to delete ({Format.Bytes(s.ArchivedBytesToDelete)}) without reading them; " +
                              "early-deletion fees apply to packs younger than their class's minimum storage duration");
             if (s.ArchivedPacksKept > 0)
-                session.Info($"             {Count(s.ArchivedPacksKept, "partly used cold pack")} kept, not repacked ({Format.Bytes(s.ArchivedUnusedBytesKept)} unused in them): " +
-                             "repacking reads them; 'cairn prune --thaw' does");
+                session.Info($"             {Count(s.ArchivedPacksKept, "partly used cold pack")} kept, not repacked ({Format.Bytes(s.ArchivedUnusedBytesKept)} unused): " +
+                             "repacking would read them; 'cairn prune --thaw' does");
             if (s.ArchivedPacksToRepack > 0)
                 session.Info($"             {Count(s.ArchivedPacksToRepack, "cold pack")} to repack ({Format.Bytes(s.ArchivedBytesToRepack)}): thawed first");
         }

@@ -36,6 +36,15 @@ internal sealed class ColdBlobStore(TimeProvider? time = null) : IBlobStore, ICo
 
     public TimeProvider Time { get; } = time ?? TimeProvider.System;
 
+    /// <summary>This many thaw requests (the next ones, whatever the blob) fail with a transient error, as a throttled service does.</summary>
+    public int TransientThawFailures
+    {
+        get => Volatile.Read(ref _transientThawFailures);
+        set => Volatile.Write(ref _transientThawFailures, value);
+    }
+
+    private int _transientThawFailures;
+
     /// <summary>Every read (get or range) that hit an archived blob.</summary>
     public ConcurrentBag<BlobName> ArchivedReads { get; } = [];
 
@@ -48,7 +57,8 @@ internal sealed class ColdBlobStore(TimeProvider? time = null) : IBlobStore, ICo
     /// <summary>Archived blobs deleted.</summary>
     public ConcurrentBag<BlobName> ArchivedDeletes { get; } = [];
 
-    public string Location => "memory-cold:";
+    // Distinct per instance: copy refuses to copy a repository onto itself, judged by location.
+    public string Location { get; } = "memory-cold:" + Guid.NewGuid().ToString("N")[..8];
 
     /// <summary>Archived blobs whose thaw is not done.</summary>
     public IReadOnlyList<BlobName> Archived => [.. _cold.Keys.Where(n => !IsThawed(n))];
@@ -101,6 +111,8 @@ internal sealed class ColdBlobStore(TimeProvider? time = null) : IBlobStore, ICo
     public Task<ThawState> RequestThawAsync(BlobName name, ThawRequest request, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        if (Interlocked.Decrement(ref _transientThawFailures) >= 0) throw new StorageException($"injected: throttled thaw of {name}", isTransient: true);
+        Interlocked.Increment(ref _transientThawFailures);
         if (!_cold.TryGetValue(name, out var entry)) return Task.FromResult(ThawState.Readable);
         lock (entry)
         {
