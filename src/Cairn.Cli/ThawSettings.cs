@@ -55,6 +55,9 @@ internal sealed class ThawSettings
         return settings;
     }
 
+    /// <summary>Rejects bad --thaw-days, --thaw-priority and --thaw-wait values up front, for commands that may not reach a read.</summary>
+    public void Validate(Session session) => ReadRequest(session);
+
     /// <summary>True when --thaw was given.</summary>
     public bool Enabled(Session session) => session.Get(Thaw);
 

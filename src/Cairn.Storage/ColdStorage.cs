@@ -11,7 +11,8 @@ public sealed class BlobArchivedException : StorageException
     public BlobArchivedException(BlobName name, string storageClass, bool thawInProgress, Exception? inner = null)
         : base(thawInProgress
                 ? $"{name} is in {storageClass} and its thaw is still in progress: run the command again later"
-                : $"{name} is in {storageClass}: run the command again with --thaw to request a thaw and wait for it",
+                : $"{name} is in {storageClass} and must be thawed before it can be read (restore, dump, copy, check --read-data " +
+                  "and prune take --thaw to request that and wait)",
             isTransient: false, inner, ExitCode.ColdStorage)
     {
         Name = name;

@@ -282,7 +282,9 @@ public sealed class Restorer
             {
                 await _repository.Content.ReadPackRangeAsync(packId, rangeStart, buffer.AsMemory(0, rangeLength), cancellationToken).ConfigureAwait(false);
             }
-            catch (Cairn.Storage.StorageException e) when (e.ExitCode != ExitCode.StorageFull && e.ExitCode != ExitCode.Interrupted)
+            // A cold pack is not damage: it stops the restore with exit code 20 (the command looked for cold packs first, so
+            // only a store that misreported one gets here).
+            catch (Cairn.Storage.StorageException e) when (e.ExitCode is not (ExitCode.StorageFull or ExitCode.Interrupted or ExitCode.ColdStorage))
             {
                 foreach (var (location, targets) in blobs) Fail(targets, $"{ContentStore.Describe(location)} cannot be read: {e.Message}");
                 return;

@@ -42,6 +42,7 @@ internal static class CheckCommand
         var thaw = ThawSettings.AddTo(command);
         context.SetAction(command, async (session, ct) =>
         {
+            thaw.Validate(session);
             await using var repository = await RepositoryAccess.OpenForReadingAsync(session, ct, loadIndex: false).ConfigureAwait(false);
             var options = new CheckOptions
             {

@@ -48,6 +48,7 @@ internal static class PruneCommand
         context.SetAction(command, async (session, ct) =>
         {
             var options = settings.Read(session);
+            thaw.Validate(session);
             bool dry = session.Get(dryRun);
             if (thaw.Enabled(session))
             {
