@@ -57,8 +57,8 @@ public sealed record ThawProgress(int Readable, int Total, long ReadableBytes, l
 /// much cold data they need and stop before writing anything, instead of failing half-way on the first archived read.
 /// </summary>
 /// <remarks>
-/// Stores with archive classes implement <see cref="IColdStorageStore"/>; for every other store (found through
-/// decorators, see <see cref="BlobStoreCapabilities"/>) nothing is archived and these calls cost nothing. Listings may
+/// Stores with archive classes implement <see cref="IColdStorageStore"/> (found through decorators with
+/// <see cref="IBlobStore.Feature{T}"/>); for every other store nothing is archived and these calls cost nothing. Listings may
 /// over-report (an S3 listing shows GLACIER for an object whose thawed copy is readable): what a listing says is archived
 /// is confirmed with <see cref="IBlobStore.StatAsync"/>, which stores answer exactly.
 /// </remarks>
@@ -71,7 +71,11 @@ public static class ColdData
     private const int MaxFailedRounds = 3;
 
     /// <summary>True when <paramref name="store"/> can hold archived blobs at all.</summary>
-    public static bool CanArchive(IBlobStore store) => BlobStoreCapabilities.Find<IColdStorageStore>(store) is not null;
+    public static bool CanArchive(IBlobStore store)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        return store.Feature<IColdStorageStore>() is not null;
+    }
 
     /// <summary>Which of <paramref name="needed"/> are archived now. A missing blob is not reported (reading it will say so).</summary>
     public static async Task<ArchivedBlobs> FindArchivedAsync(IBlobStore store, IReadOnlyCollection<BlobName> needed, CancellationToken cancellationToken)
@@ -136,7 +140,7 @@ public static class ColdData
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(archived);
         ArgumentNullException.ThrowIfNull(options);
-        var cold = BlobStoreCapabilities.Find<IColdStorageStore>(store)
+        var cold = store.Feature<IColdStorageStore>()
             ?? throw new InvalidOperationException($"{store.Location} has no archive classes, so nothing can be thawed");
         var time = options.Time;
         var started = time.GetUtcNow();

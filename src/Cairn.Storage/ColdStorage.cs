@@ -61,7 +61,7 @@ public sealed record ThawRequest(int Days = 7, string Priority = "Standard");
 /// <item>Reads (get, read-range) of an archived blob raise <see cref="BlobArchivedException"/>, never a generic error.</item>
 /// <item>Classes that are slow or dear but readable at once (S3 STANDARD_IA, GLACIER_IR; Azure Cool, Cold) are not archived.</item>
 /// </list>
-/// Decorators need not implement this interface: callers find it through <see cref="IBlobStoreDecorator"/>.
+/// Decorators need not implement this interface: callers find it with <see cref="IBlobStore.Feature{T}"/>.
 /// </remarks>
 public interface IColdStorageStore
 {

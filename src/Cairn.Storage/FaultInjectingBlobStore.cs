@@ -9,7 +9,7 @@ namespace Cairn.Storage;
 /// backend without atomic puts would. Over a store that keeps the contract it shows what the layers above do when a
 /// backend does not: the put fails, and what it left is damage for check to name (see <see cref="PartiallyWritten"/>).
 /// </remarks>
-public sealed class FaultInjectingBlobStore : IBlobStore, IBlobStoreDecorator
+public sealed class FaultInjectingBlobStore : IBlobStore
 {
     private enum Fault
     {
@@ -47,7 +47,7 @@ public sealed class FaultInjectingBlobStore : IBlobStore, IBlobStoreDecorator
     public string Location => _inner.Location;
 
     /// <inheritdoc/>
-    public IBlobStore Inner => _inner;
+    public T? Feature<T>() where T : class => this as T ?? _inner.Feature<T>();
 
     /// <summary>How many faults (errors, stalls and partial writes) have been injected so far.</summary>
     public int InjectedFaults => Volatile.Read(ref _injected);

@@ -58,6 +58,25 @@ public sealed class ColdDataTests
     }
 
     [Fact]
+    public async Task The_tier_survives_the_transfer_decorators_to_the_store()
+    {
+        await using var cold = new ColdBlobStore();
+        IBlobStore wrapped = new RetryingBlobStore(new UploadLimitedBlobStore(cold, new BandwidthLimiter(1 << 30)), new RetryPolicy());
+        foreach (var (name, tier) in new[] { (Pack(1), StorageTier.Data), (Pack(2), StorageTier.Hot) })
+        {
+            await using var writer = wrapped.CreateWriter(BlobKind.Pack);
+            writer.Write(new byte[1000]);
+            await writer.CommitAsync(name with { Tier = tier }, s_ct);
+        }
+        await wrapped.PutAsync(Pack(3) with { Tier = StorageTier.Data }, new byte[10], s_ct);
+
+        Assert.Equal(StorageTier.Data, cold.PutTiers[Pack(1)]);
+        Assert.Equal(StorageTier.Hot, cold.PutTiers[Pack(2)]);
+        Assert.Equal(StorageTier.Data, cold.PutTiers[Pack(3)]);
+        Assert.Equal([Pack(1), Pack(3)], cold.InArchiveClass.OrderBy(n => n.Name, StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task Archived_blobs_are_found_by_stat_and_a_thawed_one_the_listing_still_calls_archived_is_not_reported()
     {
         await using var store = await StoreWithPacksAsync(3);
@@ -102,7 +121,7 @@ public sealed class ColdDataTests
         await using var cold = await StoreWithPacksAsync(1);
         var wrapped = new RetryingBlobStore(new FaultInjectingBlobStore(cold, new FaultPlan(1)), new RetryPolicy { MaxAttempts = 1 });
         Assert.True(ColdData.CanArchive(wrapped));
-        Assert.Same(cold, BlobStoreCapabilities.Find<IColdStorageStore>(wrapped));
+        Assert.Same(cold, wrapped.Feature<IColdStorageStore>());
         Assert.Equal([Pack(0)], (await ColdData.FindArchivedAsync(wrapped, [Pack(0)], s_ct)).Blobs.Select(b => b.Name));
     }
 
