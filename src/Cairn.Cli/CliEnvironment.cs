@@ -30,6 +30,13 @@ internal sealed class CliEnvironment
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>
+    /// Tests only: opens the store for a location string instead of <see cref="StoreLocations"/>, so the CLI can run over a
+    /// store double (an in-memory store with archive classes). Set only by in-process tests through this internal
+    /// property: no option, variable or location string reaches it.
+    /// </summary>
+    internal Func<string, Cairn.Storage.IBlobStore>? StoreOverride { get; init; }
+
     public string? Get(string name) => Variables.TryGetValue(name, out var v) && !string.IsNullOrEmpty(v) ? v : null;
 
     public bool IsSet(string name) => Get(name) is { } v && v != "0";

@@ -27,6 +27,7 @@ internal static class StoreLocations
     {
         ArgumentNullException.ThrowIfNull(transfer);
         ArgumentNullException.ThrowIfNull(env);
+        if (env.StoreOverride is { } testStore) return testStore(location);
         var prefix = s_remotePrefixes.FirstOrDefault(p => location.StartsWith(p, StringComparison.Ordinal));
         if (prefix is null) return new LocalBlobStore(location);
         IBlobStore store = prefix switch

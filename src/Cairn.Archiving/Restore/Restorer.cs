@@ -76,10 +76,7 @@ public sealed class Restorer
         foreach (var node in tree.Nodes)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var nameDisplay = PathBytes.ToDisplay(node.Name);
-            var childDisplay = display + "/" + nameDisplay;
-            if (!_excludes.IsEmpty && _excludes.IsMatch(childDisplay, nameDisplay)) continue;
-            bool selected = ancestorSelected || _includes.IsMatch(childDisplay, nameDisplay);
+            if (Select(node, display, ancestorSelected) is not var (childDisplay, selected)) continue;
             var path = PathBytes.Join(dir.Path, node.Name);
             if (node.Kind == NodeKind.Directory)
             {
@@ -101,6 +98,47 @@ public sealed class Restorer
                 _errors.Add(new RestoreError(childDisplay, e.Message));
             }
         }
+    }
+
+    /// <summary>
+    /// The packs this restore reads data from (for the selected files), found by walking the snapshot's trees without
+    /// creating anything, so a command can find out which of them are archived before it writes a single file.
+    /// </summary>
+    public async Task<IReadOnlyCollection<ObjectId>> FindPacksAsync(CancellationToken cancellationToken)
+    {
+        var packs = new HashSet<ObjectId>();
+        var root = await _repository.LoadTreeAsync(_snapshot.Tree, cancellationToken).ConfigureAwait(false);
+        await CollectPacksAsync(root, "", _includes.IsEmpty, packs, cancellationToken).ConfigureAwait(false);
+        return packs;
+    }
+
+    private async Task CollectPacksAsync(Tree tree, string display, bool ancestorSelected, HashSet<ObjectId> packs, CancellationToken cancellationToken)
+    {
+        foreach (var node in tree.Nodes)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (Select(node, display, ancestorSelected) is not var (childDisplay, selected)) continue;
+            if (node.Kind == NodeKind.Directory)
+            {
+                var subtree = await _repository.LoadTreeAsync(node.Subtree, cancellationToken).ConfigureAwait(false);
+                await CollectPacksAsync(subtree, childDisplay, selected, packs, cancellationToken).ConfigureAwait(false);
+            }
+            else if (selected && node.Kind == NodeKind.File)
+            {
+                foreach (var id in node.Content ?? [])
+                    if (_repository.Content.Index.TryGet(id, out var location)) packs.Add(location.PackId);
+            }
+        }
+    }
+
+    // The one place that decides what is restored: null when the node is excluded (with everything below it), else its
+    // display path and whether it is selected (an include matched it or a directory above it).
+    private (string Display, bool Selected)? Select(Node node, string display, bool ancestorSelected)
+    {
+        var nameDisplay = PathBytes.ToDisplay(node.Name);
+        var childDisplay = display + "/" + nameDisplay;
+        if (!_excludes.IsEmpty && _excludes.IsMatch(childDisplay, nameDisplay)) return null;
+        return (childDisplay, ancestorSelected || _includes.IsMatch(childDisplay, nameDisplay));
     }
 
     private void CreateEntry(LazyDirectory dir, Node node, byte[] path)
@@ -273,7 +311,9 @@ public sealed class Restorer
         {
             await _repository.Content.ReadPackRangeAsync(packId, rangeStart, buffer, cancellationToken).ConfigureAwait(false);
         }
-        catch (Cairn.Storage.StorageException e) when (e.ExitCode != ExitCode.StorageFull && e.ExitCode != ExitCode.Interrupted)
+        // A cold pack is not damage: it stops the restore with exit code 20 (the command looked for cold packs first, so
+        // only a store that misreported one gets here).
+        catch (Cairn.Storage.StorageException e) when (e.ExitCode is not (ExitCode.StorageFull or ExitCode.Interrupted or ExitCode.ColdStorage))
         {
             for (int i = first; i < end; i++) Fail(placements[i].File, $"{ContentStore.Describe(new BlobLocation(packId, placements[i].Entry))} cannot be read: {e.Message}");
             return;
