@@ -1,4 +1,5 @@
 using Cairn.Storage;
+using Cairn.Storage.Sftp;
 
 namespace Cairn.Cli;
 
@@ -27,7 +28,16 @@ internal static class StoreLocations
         return prefix switch
         {
             null => new LocalBlobStore(location),
+            "sftp:" => OpenSftp(location, transfer, env),
             _ => throw new CairnException($"repository locations of the form '{prefix}…' are not supported by this build", ExitCode.Usage),
         };
+    }
+
+    private static SftpBlobStore OpenSftp(string location, TransferOptions transfer, CliEnvironment env)
+    {
+        var options = SftpStoreOptions.FromEnvironment(location, transfer, env.Get);
+        if (options.AcceptAnyHostKey)
+            env.Error.WriteLine($"cairn: warning: {SftpEnvironment.InsecureAcceptAnyHostKey} is set: the server's host key is not checked, so anyone on the network path can pose as it");
+        return new SftpBlobStore(options);
     }
 }
