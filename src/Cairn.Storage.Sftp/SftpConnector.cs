@@ -83,6 +83,7 @@ internal sealed class SftpConnector : IDisposable
         var client = new SftpClient(info)
         {
             OperationTimeout = _options.Transfer.RequestTimeout,
+            BufferSize = 64 * 1024,
             // Pooled sessions can sit idle while a backup chunks a large file; keep-alives stop firewalls dropping them.
             KeepAliveInterval = TimeSpan.FromSeconds(30),
         };
