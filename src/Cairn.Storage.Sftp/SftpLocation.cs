@@ -85,7 +85,7 @@ public sealed record SftpLocation(string User, string Host, int Port, string Pat
         var end = text.IndexOfAny([stopAt, '/', '[']);
         var head = end < 0 ? text : text[..end];
         var at = head.LastIndexOf('@');
-        return at <= 0 ? (defaultUser, text) : (text[..at], text[(at + 1)..]);
+        return at < 0 ? (defaultUser, text) : (text[..at], text[(at + 1)..]);
     }
 
     private static (string Host, string Remainder) SplitHost(string location, string text)
