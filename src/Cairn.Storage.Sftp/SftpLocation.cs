@@ -43,8 +43,8 @@ public sealed record SftpLocation(string User, string Host, int Port, string Pat
         return rest.StartsWith("//", StringComparison.Ordinal) ? ParseUrl(location, rest[2..], defaultUser) : ParseScp(location, rest, defaultUser);
     }
 
-    // user@host[:port]:path, where the port is recognised only as digits followed by ':' (so "host:2222" alone is the
-    // relative path "2222", as in scp), and user names may contain '@' (user@domain@host) but not ':' or '/'.
+    // user@host[:port]:path, where the port is recognised only as digits followed by ':', and user names may contain
+    // '@' (user@domain@host) but not ':' or '/'.
     private static SftpLocation ParseScp(string location, string rest, string defaultUser)
     {
         var (user, afterUser) = SplitUser(rest, defaultUser, stopAt: ':');
@@ -57,6 +57,12 @@ public sealed record SftpLocation(string User, string Host, int Port, string Pat
         {
             port = ParsePort(location, afterHost[..colon]);
             afterHost = afterHost[(colon + 1)..];
+        }
+        else if (afterHost.Length > 0 && afterHost.All(char.IsAsciiDigit))
+        {
+            // scp would read "host:2222" as the relative path "2222", but here it is far more likely a port with the
+            // path forgotten; a directory with such a name can still be written "./2222".
+            throw Invalid(location, $"'{afterHost}' could be a port or a directory: write host:{afterHost}:/path for a port, or host:./{afterHost} for a directory");
         }
 
         return Create(location, user, host, port, afterHost);

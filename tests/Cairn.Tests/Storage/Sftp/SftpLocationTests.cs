@@ -20,7 +20,7 @@ public sealed class SftpLocationTests : IDisposable
     [InlineData("sftp:alice@backup.example:2222:/srv/repo/", "alice", "backup.example", 2222, "/srv/repo")]
     [InlineData("sftp:backup.example:/srv/repo", "me", "backup.example", 22, "/srv/repo")]
     [InlineData("sftp:backup.example:repos/web", "me", "backup.example", 22, "repos/web")]
-    [InlineData("sftp:backup.example:2222", "me", "backup.example", 22, "2222")]
+    [InlineData("sftp:backup.example:./2222", "me", "backup.example", 22, "./2222")]
     [InlineData("sftp:svc@corp@10.0.0.5:22:/b@k:up", "svc@corp", "10.0.0.5", 22, "/b@k:up")]
     [InlineData("sftp:bob@[::1]:2200:/r", "bob", "::1", 2200, "/r")]
     [InlineData("sftp://alice@host:2222//srv/repo", "alice", "host", 2222, "/srv/repo")]
@@ -42,6 +42,7 @@ public sealed class SftpLocationTests : IDisposable
     [InlineData("sftp://host:22")]
     [InlineData("sftp:[::1:/r")]
     [InlineData("sftp:/")]
+    [InlineData("sftp:host:2222")]
     public void Malformed_locations_say_what_form_is_expected(string text)
     {
         var e = Assert.Throws<FormatException>(() => SftpLocation.Parse(text, "me"));
