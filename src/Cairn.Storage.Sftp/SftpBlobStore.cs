@@ -197,11 +197,36 @@ public sealed class SftpBlobStore : IBlobStore, IContainerStore
             yield break;
         }
 
-        foreach (var prefix in entries.Where(e => e.IsDirectory && e.Name.Length == 2 && IsBlobName(e.Name)))
+        // The up to 256 prefix folders are listed on all pooled sessions at once: one at a time, a repository's
+        // listing would cost 257 round trips in a row.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var listings = entries.Where(e => e.IsDirectory && e.Name.Length == 2 && IsBlobName(e.Name))
+            .Select(prefix => ListFolderAsync(folder + "/" + prefix.Name, stop.Token))
+            .ToList();
+        try
         {
-            foreach (var file in await ListFolderAsync(folder + "/" + prefix.Name, cancellationToken).ConfigureAwait(false))
+            foreach (var listing in listings)
             {
-                if (file.IsRegularFile && IsBlobName(file.Name)) yield return new BlobInfo(new BlobName(kind, file.Name), file.Length);
+                foreach (var file in await listing.ConfigureAwait(false))
+                {
+                    if (file.IsRegularFile && IsBlobName(file.Name)) yield return new BlobInfo(new BlobName(kind, file.Name), file.Length);
+                }
+            }
+        }
+        finally
+        {
+            // A caller that stops early, or a failed listing, cancels the rest instead of leaving them running.
+            await stop.CancelAsync().ConfigureAwait(false);
+            foreach (var listing in listings)
+            {
+                try
+                {
+                    await listing.ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is OperationCanceledException or StorageException)
+                {
+                    // Already reported by the listing the caller awaited, or cancelled just now.
+                }
             }
         }
     }
