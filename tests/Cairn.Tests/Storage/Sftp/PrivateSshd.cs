@@ -58,12 +58,27 @@ internal sealed partial class PrivateSshd : IDisposable
         }
     }
 
+    /// <summary>Kills every connection process but keeps listening: established sessions drop, new ones work.</summary>
+    public void DropConnections()
+    {
+        Assert.NotNull(_process);
+        Kill(Enumerable.Reverse(Descendants(_process.Id)));
+    }
+
     /// <summary>Kills the listener and every connection process it forked, so clients see their connections drop.</summary>
     public void Stop()
     {
         if (_process is null) return;
         // Connection processes call setsid(), so they are found by parentage, deepest first, not by process group.
-        foreach (var pid in Enumerable.Reverse(Descendants(_process.Id)).Append(_process.Id))
+        Kill(Enumerable.Reverse(Descendants(_process.Id)).Append(_process.Id));
+        _process.WaitForExit();
+        _process.Dispose();
+        _process = null;
+    }
+
+    private static void Kill(IEnumerable<int> pids)
+    {
+        foreach (var pid in pids)
         {
             try
             {
@@ -74,10 +89,6 @@ internal sealed partial class PrivateSshd : IDisposable
                 // Already gone.
             }
         }
-
-        _process.WaitForExit();
-        _process.Dispose();
-        _process = null;
     }
 
     public void Dispose()

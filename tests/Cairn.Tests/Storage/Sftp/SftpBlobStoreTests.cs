@@ -290,6 +290,20 @@ public sealed class SftpBlobStoreTests : IDisposable
         Assert.Equal(new byte[3], await store.GetAsync(lockName));
     }
 
+    [Fact]
+    public async Task Sessions_the_server_dropped_while_idle_are_replaced_without_an_error()
+    {
+        using var sshd = new PrivateSshd();
+        sshd.Start();
+        await using var store = new SftpBlobStore(SftpTestServer.Options(_directory, sshd.Port) with { KnownHostsFiles = [sshd.KnownHostsFile] });
+        await store.CreateContainerIfMissingAsync(CancellationToken.None);
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(i => store.PutAsync(new BlobName(BlobKind.Lock, $"{i:x2}"), new byte[i])));
+
+        sshd.DropConnections();
+
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(async i => Assert.Equal(new byte[i], await store.GetAsync(new BlobName(BlobKind.Lock, $"{i:x2}")))));
+    }
+
     private static string HostFingerprint()
     {
         // ssh-keygen's own fingerprint, so the store's is checked against OpenSSH rather than against itself.
