@@ -273,9 +273,7 @@ public sealed class SftpBlobStoreTests : IDisposable
     public async Task Sessions_lost_when_the_server_restarts_are_replaced_on_the_next_use()
     {
         using var sshd = new PrivateSshd();
-        sshd.Start();
-        await using var store = new SftpBlobStore(SftpTestServer.Options(_directory, sshd.Port) with { KnownHostsFiles = [sshd.KnownHostsFile] });
-        await store.CreateContainerIfMissingAsync(CancellationToken.None);
+        await using var store = await StartPrivateAsync(sshd);
         await store.PutAsync(BlobName.Config, new byte[1]);
 
         sshd.Stop();
@@ -294,14 +292,21 @@ public sealed class SftpBlobStoreTests : IDisposable
     public async Task Sessions_the_server_dropped_while_idle_are_replaced_without_an_error()
     {
         using var sshd = new PrivateSshd();
-        sshd.Start();
-        await using var store = new SftpBlobStore(SftpTestServer.Options(_directory, sshd.Port) with { KnownHostsFiles = [sshd.KnownHostsFile] });
-        await store.CreateContainerIfMissingAsync(CancellationToken.None);
+        await using var store = await StartPrivateAsync(sshd);
         await Task.WhenAll(Enumerable.Range(0, 8).Select(i => store.PutAsync(new BlobName(BlobKind.Lock, $"{i:x2}"), new byte[i])));
 
         sshd.DropConnections();
 
         await Task.WhenAll(Enumerable.Range(0, 8).Select(async i => Assert.Equal(new byte[i], await store.GetAsync(new BlobName(BlobKind.Lock, $"{i:x2}")))));
+    }
+
+    // A store with a fresh directory on a private sshd, which the test may stop and start.
+    private async Task<SftpBlobStore> StartPrivateAsync(PrivateSshd sshd)
+    {
+        sshd.Start();
+        var store = new SftpBlobStore(SftpTestServer.Options(_directory, sshd.Port) with { KnownHostsFiles = [sshd.KnownHostsFile] });
+        await store.CreateContainerIfMissingAsync(CancellationToken.None);
+        return store;
     }
 
     private static string HostFingerprint()
