@@ -1,5 +1,6 @@
 using Cairn.Storage;
 using Cairn.Storage.Azure;
+using Cairn.Storage.Sftp;
 
 namespace Cairn.Cli;
 
@@ -35,6 +36,7 @@ internal static class StoreLocations
             "azure:" => OpenAzure(location, transfer, env),
             "rest:" => RestLocations.OpenRest(location, transfer, env),
             "rclone:" => RestLocations.OpenRclone(location, transfer, env),
+            "sftp:" => OpenSftp(location, transfer, env),
             _ => throw new CairnException($"repository locations of the form '{prefix}…' are not supported by this build", ExitCode.Usage),
         };
         return WithTransferPolicies(store, transfer);
@@ -61,4 +63,11 @@ internal static class StoreLocations
         Credentials = AzureCredentials.FromEnvironment(env.Get),
         Transfer = transfer,
     });
+    private static SftpBlobStore OpenSftp(string location, TransferOptions transfer, CliEnvironment env)
+    {
+        var options = SftpStoreOptions.FromEnvironment(location, transfer, env.Get);
+        if (options.AcceptAnyHostKey)
+            env.Error.WriteLine($"cairn: warning: {SftpEnvironment.InsecureAcceptAnyHostKey} is set: the server's host key is not checked, so anyone on the network path can pose as it");
+        return new SftpBlobStore(options);
+    }
 }
