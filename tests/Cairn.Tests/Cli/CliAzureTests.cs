@@ -176,6 +176,9 @@ public sealed class CliAzureTests : IAsyncLifetime, IDisposable
         await azurite.StartAsync();
         _cli.Env["AZURE_STORAGE_CONNECTION_STRING"] = azurite.ConnectionString;
         await _cli.RunAsync(0, "init");
+        // Azurite keeps its metadata database in memory and saves it every 5 s (LokiJS autosave); a kill before that
+        // forgets the container and the repository's config and keys, which no real Azure would. Wait for one save.
+        await Task.Delay(TimeSpan.FromSeconds(6));
         var src = Path.Combine(_cli.Root, "big");
         Directory.CreateDirectory(src);
         for (var i = 0; i < 12; i++) File.WriteAllBytes(Path.Combine(src, $"f{i}.bin"), CliHarness.RandomBytes(8 << 20, 100 + i));
