@@ -27,6 +27,7 @@ internal static class StoreLocations
         return prefix switch
         {
             null => new LocalBlobStore(location),
+            "s3:" => Cairn.Storage.S3.S3BlobStore.Open(location, transfer, env.Get),
             _ => throw new CairnException($"repository locations of the form '{prefix}…' are not supported by this build", ExitCode.Usage),
         };
     }

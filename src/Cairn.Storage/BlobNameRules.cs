@@ -1,7 +1,7 @@
 namespace Cairn.Storage;
 
 /// <summary>Checks blob names before a store turns them into paths or keys.</summary>
-internal static class BlobNameRules
+public static class BlobNameRules
 {
     /// <summary>
     /// Throws unless the name is non-empty ASCII letters and digits. Stores map names to paths, so a name with
