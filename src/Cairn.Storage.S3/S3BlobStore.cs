@@ -372,6 +372,11 @@ public sealed class S3BlobStore : IBlobStore, IContainerStore, IColdStorageStore
             await _client.PutObjectAsync(request, cancellationToken).ConfigureAwait(false);
             _bucketSeen = true;
         }
+        catch (AmazonS3Exception e) when (e.ErrorCode == "InvalidStorageClass" && request.StorageClass is { } refused)
+        {
+            throw new StorageException($"{_location.Text} does not accept the storage class {refused.Value} for data packs " +
+                "(InvalidStorageClass): choose another --data-storage-class", isTransient: false, e, ExitCode.Usage);
+        }
         catch (Exception e) when (_errors.Map(e, "write", name, cancellationToken) is var mapped && mapped != e)
         {
             throw mapped;
@@ -410,10 +415,6 @@ public sealed class S3BlobStore : IBlobStore, IContainerStore, IColdStorageStore
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
             return false;
-        }
-        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.Forbidden)
-        {
-            throw _errors.AccessDenied(string.IsNullOrEmpty(e.ErrorCode) ? "403 Forbidden" : e.ErrorCode, e);
         }
         catch (Exception e) when (_errors.Map(e, $"look up bucket '{_location.Bucket}'", null, cancellationToken) is var mapped && mapped != e)
         {

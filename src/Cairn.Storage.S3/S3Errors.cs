@@ -60,8 +60,7 @@ internal sealed class S3Errors(S3Location location, string endpointDescription, 
     public StorageLocationNotFoundException BucketMissing(Exception? inner) =>
         new($"the bucket '{location.Bucket}' does not exist at {endpointDescription}: 'cairn init' creates it, or check the location ({location.Text})", inner);
 
-    /// <summary>Refused credentials for an answer that carries no error code (HEAD requests have no body).</summary>
-    public StorageAccessDeniedException AccessDenied(string code, Exception? inner) =>
+    private StorageAccessDeniedException AccessDenied(string code, Exception? inner) =>
         new(location.Text, $"{code} with the credentials from {credentialSource}: check the access key and secret, " +
                            $"and that they may use bucket '{location.Bucket}'", inner);
 
@@ -71,13 +70,10 @@ internal sealed class S3Errors(S3Location location, string endpointDescription, 
         if (code == "NoSuchKey" && name is { } missing) return new BlobNotFoundException(missing, error);
         if (code == "NoSuchBucket") return BucketMissing(error);
         if (s_credentialCodes.Contains(code) || status == HttpStatusCode.Forbidden)
-            return AccessDenied(code.Length > 0 ? code : "403 Forbidden", error);
+            return AccessDenied(code is "" or "Forbidden" ? "HTTP 403 Forbidden" : code, error);
         if (s_regionCodes.Contains(code) || status is HttpStatusCode.MovedPermanently or HttpStatusCode.TemporaryRedirect)
             return new StorageException($"{location.Text}: {what} failed: the bucket is in another region than the one used " +
                 $"({code}): set AWS_REGION to the bucket's region", isTransient: false, error);
-        if (code == "InvalidStorageClass")
-            return new StorageException($"{location.Text}: the service does not accept the storage class asked for (InvalidStorageClass): " +
-                "choose another --data-storage-class", isTransient: false, error, ExitCode.Usage);
         if (code == "InvalidRange")
             return new StorageException($"{location.Text}: {what} failed: the range is beyond the end of the blob", isTransient: false, error);
         var transient = s_transientCodes.Contains(code) || (int)status >= 500 || status == HttpStatusCode.TooManyRequests;

@@ -10,7 +10,7 @@ public sealed class CliRepositoryTests : IDisposable
 
     public void Dispose() => _cli.Dispose();
 
-    private static void AssertOneLine(CliResult result, string expected)
+    internal static void AssertOneLine(CliResult result, string expected)
     {
         var lines = result.Stderr.TrimEnd().Split('\n');
         Assert.True(lines.Length == 1, $"expected one line on stderr, got {result}");
