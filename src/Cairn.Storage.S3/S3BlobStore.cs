@@ -61,7 +61,8 @@ public sealed class S3BlobStore : IBlobStore, IContainerStore, IColdStorageStore
             RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
             ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
             Timeout = transfer.RequestTimeout,
-            ConnectTimeout = transfer.RequestTimeout < TimeSpan.FromSeconds(30) ? transfer.RequestTimeout : TimeSpan.FromSeconds(30),
+            // Well inside the request's limit, so a host that never answers is reported as unreachable, not as slow.
+            ConnectTimeout = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(30).Ticks, transfer.RequestTimeout.Ticks / 2)),
             MaxErrorRetry = 0,
             MaxConnectionsPerServer = transfer.Connections,
             // AWS_ENDPOINT_URL in the process environment must not redirect a location that names its own endpoint.
@@ -111,15 +112,26 @@ public sealed class S3BlobStore : IBlobStore, IContainerStore, IColdStorageStore
     }
 
     /// <inheritdoc/>
+    /// <remarks>Hashes the stream from its position to its end, then uploads that window; on failure the position is
+    /// back where it was, so a retry can call again with the same stream.</remarks>
     public async Task PutAsync(BlobName name, Stream content, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(content);
         BlobNameRules.ThrowIfInvalid(name);
         cancellationToken.ThrowIfCancellationRequested();
         var start = content.Position;
-        var md5 = await HashToEndAsync(content, cancellationToken).ConfigureAwait(false);
-        using var body = new StreamWindow(content, start, content.Position - start);
-        await UploadAsync(name, body, md5, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var md5 = await HashToEndAsync(content, cancellationToken).ConfigureAwait(false);
+            using var body = new StreamWindow(content, start, content.Position - start);
+            await UploadAsync(name, body, md5, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // A caller that retries calls again with the same stream: it must find the blob where it was.
+            content.Position = start;
+            throw;
+        }
     }
 
     /// <inheritdoc/>
@@ -437,7 +449,7 @@ public sealed class S3BlobStore : IBlobStore, IContainerStore, IColdStorageStore
     }
 
     // x-amz-restore: ongoing-request="false" means a readable copy exists until its expiry date.
-    private static bool IsRestored(GetObjectMetadataResponse head) => head.RestoreInProgress == false && head.RestoreExpiration is not null;
+    private static bool IsRestored(GetObjectMetadataResponse head) => head.RestoreInProgress == false;
 
     private static StorageException TooShort(BlobName name, long offset, int length, long? available, Exception? inner = null) =>
         new($"{name} is too short: wanted {length} bytes at offset {offset}" + (available is { } end ? $", it ends at {end}" : ""),

@@ -46,6 +46,8 @@ internal sealed class S3Errors(S3Location location, string endpointDescription, 
         if (error is AmazonServiceException service && service.StatusCode != 0 && FindNetworkCause(error) is null)
             return MapService(service, service.ErrorCode, service.StatusCode, what, name);
         if (FindNetworkCause(error) is { } network) return MapNetwork(network, what);
+        if (IsConnectTimeout(error))
+            return new StorageUnreachableException(endpointDescription, "connecting timed out (nothing answered)", inner: error);
         if (error is OperationCanceledException or TimeoutException)
             return new StorageException($"{location.Text}: {what} timed out after {Format(requestTimeout)} (raise --timeout on slow links)", isTransient: true, error);
         if (error is IOException)
@@ -123,6 +125,18 @@ internal sealed class S3Errors(S3Location location, string endpointDescription, 
         }
 
         return found;
+    }
+
+    // SocketsHttpHandler reports its ConnectTimeout as a cancellation whose inner TimeoutException says so; a timeout
+    // after connecting (HttpClient.Timeout) has no such inner exception.
+    private static bool IsConnectTimeout(Exception error)
+    {
+        for (var e = error; e is not null; e = e.InnerException)
+        {
+            if (e is TimeoutException && e.Message.Contains("ConnectTimeout", StringComparison.Ordinal)) return true;
+        }
+
+        return false;
     }
 
     private static string Format(TimeSpan span) => span.TotalSeconds < 120 ? $"{span.TotalSeconds:0.#}s" : $"{span.TotalMinutes:0.#}m";

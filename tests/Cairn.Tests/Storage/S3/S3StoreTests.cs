@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using Amazon.S3.Model;
 using Cairn.Storage;
 using Cairn.Storage.S3;
@@ -149,6 +151,59 @@ public sealed class S3StoreTests : IAsyncLifetime
         using var admin = S3TestServer.AdminClient();
         var head = await admin.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _bucket, Key = name.Path });
         Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(bytes)), head.ETag.Trim('"'));
+    }
+
+    [Fact]
+    public async Task A_failed_put_from_a_stream_leaves_it_at_its_start_for_a_retry()
+    {
+        await using var store = Store(null); // the bucket does not exist, so the put fails
+        using var stream = new MemoryStream(new byte[1000]) { Position = 10 };
+
+        await Assert.ThrowsAsync<StorageLocationNotFoundException>(() => store.PutAsync(new BlobName(BlobKind.Pack, "0a0b"), stream));
+
+        Assert.Equal(10, stream.Position);
+    }
+
+    [Fact]
+    public async Task A_host_that_never_accepts_the_connection_is_unreachable_after_the_connect_timeout()
+    {
+        // A listener whose accept queue is full: the kernel drops further SYNs, as a firewall that black-holes would.
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1);
+        var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+        var fillers = new List<Socket>();
+        try
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                var filler = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { Blocking = false };
+                fillers.Add(filler);
+                try
+                {
+                    filler.Connect(IPAddress.Loopback, port);
+                }
+                catch (SocketException)
+                {
+                    // Non-blocking connects report "in progress".
+                }
+            }
+
+            await Task.Delay(200);
+            var transfer = new TransferOptions { RequestTimeout = TimeSpan.FromSeconds(4) }; // connect timeout: half of it
+            await using var store = new S3BlobStore(S3TestServer.StoreOptions(_bucket, transfer: transfer, endpoint: $"http://127.0.0.1:{port}"));
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+
+            var e = await Assert.ThrowsAsync<StorageUnreachableException>(() => store.StatAsync(BlobName.Config));
+
+            Assert.Contains("connecting timed out", e.Message);
+            Assert.True(e.IsTransient);
+            Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(3.9));
+        }
+        finally
+        {
+            foreach (var filler in fillers) filler.Dispose();
+        }
     }
 
     private S3BlobStore Store(string? dataClass) =>
