@@ -71,14 +71,18 @@ public sealed class S3UnitTests : IDisposable
         File.WriteAllText(Path.Combine(_dir, ".aws", "credentials"),
             "[default]\naws_access_key_id = DEF\naws_secret_access_key = DEFSECRET\nregion = ap-south-1\n\n[ops]\naws_access_key_id = OPS\naws_secret_access_key = OPSSECRET\n");
 
+        File.WriteAllText(Path.Combine(_dir, ".aws", "config"), "[profile ops]\nregion = eu-north-1\n");
+
         var byDefault = S3Credentials.Resolve(Variables(("HOME", _dir)));
-        var named = S3Credentials.Resolve(Variables(("HOME", _dir), ("AWS_PROFILE", "ops"), ("AWS_REGION", "us-west-2")));
+        var named = S3Credentials.Resolve(Variables(("HOME", _dir), ("AWS_PROFILE", "ops")));
+        var overridden = S3Credentials.Resolve(Variables(("HOME", _dir), ("AWS_PROFILE", "ops"), ("AWS_REGION", "us-west-2")));
 
         Assert.Equal("DEF", byDefault.Credentials!.GetCredentials().AccessKey);
         Assert.Equal("ap-south-1", byDefault.Region);
         Assert.Contains("profile 'default'", byDefault.Source);
         Assert.Equal(("OPS", "OPSSECRET"), (named.Credentials!.GetCredentials().AccessKey, named.Credentials.GetCredentials().SecretKey));
-        Assert.Equal("us-west-2", named.Region);
+        Assert.Equal("eu-north-1", named.Region);
+        Assert.Equal("us-west-2", overridden.Region);
     }
 
     [Fact]
