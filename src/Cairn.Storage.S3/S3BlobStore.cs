@@ -21,6 +21,9 @@ public sealed record S3StoreOptions
 
     /// <summary>Connections, timeout and the data packs' storage class.</summary>
     public TransferOptions Transfer { get; init; } = new();
+
+    /// <summary>A PEM file of extra certificate authorities to trust for HTTPS (AWS_CA_BUNDLE); null for the system's only.</summary>
+    public string? CaBundle { get; init; }
 }
 
 /// <summary>
@@ -85,13 +88,26 @@ public sealed class S3BlobStore : IBlobStore, IContainerStore, IColdStorageStore
         // Over TLS the payload needs no signature of its own (Content-MD5 and TLS guard it), which saves hashing each
         // pack a second time; over plain HTTP SigV4 must sign it.
         _unsignedPayload = (_location.Endpoint?.Scheme ?? Uri.UriSchemeHttps) == Uri.UriSchemeHttps;
+        if (options.CaBundle is { } bundle) config.HttpClientFactory = CaBundleHttpClientFactory.Load(bundle);
         _client = options.Identity.Credentials is { } credentials ? new AmazonS3Client(credentials, config) : new AmazonS3Client(config);
         _errors = new S3Errors(_location, endpointDescription, options.Identity.Source, transfer.RequestTimeout);
     }
 
-    /// <summary>Opens the store for an "s3:…" location with credentials from <paramref name="variable"/> (an environment).</summary>
-    public static S3BlobStore Open(string location, TransferOptions transfer, Func<string, string?> variable) =>
-        new(new S3StoreOptions { Location = S3Location.Parse(location), Identity = S3Credentials.Resolve(variable), Transfer = transfer });
+    /// <summary>
+    /// Opens the store for an "s3:…" location with credentials (and AWS_CA_BUNDLE) from <paramref name="variable"/>, an
+    /// environment.
+    /// </summary>
+    public static S3BlobStore Open(string location, TransferOptions transfer, Func<string, string?> variable)
+    {
+        ArgumentNullException.ThrowIfNull(variable);
+        return new(new S3StoreOptions
+        {
+            Location = S3Location.Parse(location),
+            Identity = S3Credentials.Resolve(variable),
+            Transfer = transfer,
+            CaBundle = variable("AWS_CA_BUNDLE") is { Length: > 0 } bundle ? bundle : null,
+        });
+    }
 
     /// <inheritdoc/>
     public string Location => _location.Text;

@@ -189,6 +189,26 @@ public sealed class S3CliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Over_https_a_server_certificate_from_AWS_CA_BUNDLE_is_trusted_and_an_unknown_one_is_refused()
+    {
+        using var server = new PrivateS3rver(tls: true);
+        await server.StartAsync();
+        _cli.Env["CAIRN_REPOSITORY"] = $"s3:{server.Endpoint}/{_bucket}/repo";
+        var source = _cli.MakeTree();
+
+        var untrusted = await _cli.RunAsync(18, "init");
+        _cli.Env["AWS_CA_BUNDLE"] = server.CertificatePath;
+        await _cli.RunAsync(0, "init");
+        await _cli.RunAsync(0, "backup", source);
+        await _cli.RunAsync(0, "check", "--read-data");
+        var restored = Path.Combine(_cli.Root, "restored");
+        await _cli.RunAsync(0, "restore", "latest", "--target", restored);
+
+        AssertOneLine(untrusted, "TLS handshake failed");
+        TreeAssert.Equal(source, restored + source);
+    }
+
+    [Fact]
     public async Task A_server_stopped_mid_backup_fails_it_cleanly_and_the_next_backup_after_a_restart_succeeds()
     {
         using var server = new PrivateS3rver();

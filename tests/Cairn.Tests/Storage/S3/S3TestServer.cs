@@ -117,17 +117,39 @@ internal static class S3TestServer
 internal sealed class PrivateS3rver : IDisposable
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "cairn-s3rver-" + Guid.NewGuid().ToString("N")[..12]);
+    private readonly bool _tls;
     private Process? _process;
 
-    public PrivateS3rver()
+    /// <param name="tls">Serve HTTPS with a fresh self-signed certificate for 127.0.0.1 (<see cref="CertificatePath"/>).</param>
+    public PrivateS3rver(bool tls = false)
     {
         Port = S3TestServer.FreePort();
-        Directory.CreateDirectory(_directory);
+        Directory.CreateDirectory(Path.Combine(_directory, "data"));
+        _tls = tls;
+        if (tls) WriteSelfSignedCertificate();
     }
 
     public int Port { get; }
 
-    public string Endpoint => $"http://127.0.0.1:{Port}";
+    public string Endpoint => $"{(_tls ? "https" : "http")}://127.0.0.1:{Port}";
+
+    /// <summary>The server's certificate in PEM, to trust through AWS_CA_BUNDLE.</summary>
+    public string CertificatePath => Path.Combine(_directory, "cert.pem");
+
+    private string KeyPath => Path.Combine(_directory, "key.pem");
+
+    private void WriteSelfSignedCertificate()
+    {
+        using var key = System.Security.Cryptography.RSA.Create(2048);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=cairn-test-s3rver", key,
+            System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+        var names = new System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        File.WriteAllText(CertificatePath, certificate.ExportCertificatePem());
+        File.WriteAllText(KeyPath, key.ExportPkcs8PrivateKeyPem());
+    }
 
     public async Task StartAsync()
     {
@@ -137,8 +159,13 @@ internal sealed class PrivateS3rver : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { "--address", "127.0.0.1", "--port", Port.ToString(), "--directory", _directory, "--silent" })
+        foreach (var argument in new[] { "--address", "127.0.0.1", "--port", Port.ToString(), "--directory", Path.Combine(_directory, "data"), "--silent" })
             start.ArgumentList.Add(argument);
+        if (_tls)
+        {
+            foreach (var argument in new[] { "--key", KeyPath, "--cert", CertificatePath }) start.ArgumentList.Add(argument);
+        }
+
         _process = Process.Start(start)!;
         _process.OutputDataReceived += (_, _) => { };
         _process.ErrorDataReceived += (_, _) => { };
