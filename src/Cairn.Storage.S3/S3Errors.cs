@@ -71,6 +71,10 @@ internal sealed class S3Errors(S3Location location, string endpointDescription, 
         code ??= "";
         if (code == "NoSuchKey" && name is { } missing) return new BlobNotFoundException(missing, error);
         if (code == "NoSuchBucket") return BucketMissing(error);
+        // A 403 too, but no key will fix it: SigV4 signatures hold the time, and S3 allows 15 minutes either way.
+        if (code == "RequestTimeTooSkewed")
+            return new StorageException($"{location.Text}: {what} failed: this machine's clock is more than 15 minutes off the " +
+                "service's (RequestTimeTooSkewed): set the clock (NTP)", isTransient: false, error);
         if (s_credentialCodes.Contains(code) || status == HttpStatusCode.Forbidden)
             return AccessDenied(code is "" or "Forbidden" ? "HTTP 403 Forbidden" : code, error);
         if (s_regionCodes.Contains(code) || status is HttpStatusCode.MovedPermanently or HttpStatusCode.TemporaryRedirect)

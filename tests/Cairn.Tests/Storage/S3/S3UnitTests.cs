@@ -113,6 +113,7 @@ public sealed class S3UnitTests : IDisposable
     [InlineData("BadDigest", HttpStatusCode.BadRequest, typeof(StorageException), true)]
     [InlineData("AuthorizationHeaderMalformed", HttpStatusCode.BadRequest, typeof(StorageException), false)]
     [InlineData("InvalidArgument", HttpStatusCode.BadRequest, typeof(StorageException), false)]
+    [InlineData("RequestTimeTooSkewed", HttpStatusCode.Forbidden, typeof(StorageException), false)]
     public void Service_errors_map_to_cairn_storage_errors(string code, HttpStatusCode status, Type expected, bool transient)
     {
         var error = new AmazonS3Exception("the service said no", null, ErrorType.Sender, code, "req-1", status);
