@@ -59,8 +59,8 @@ public sealed class S3BlobStore : IBlobStore, IContainerStore, IColdStorageStore
         _dataClass = transfer.DataStorageClass is { } dataClass ? S3StorageClass.FindValue(S3StorageClasses.Validate(dataClass)) : null;
         var config = new AmazonS3Config
         {
-            // Plain uploads with Content-MD5 instead of aws-chunked bodies with trailing checksums: some S3-compatible
-            // services (s3rver among them) store the chunk framing as data. Real S3 accepts both.
+            // Plain uploads with Content-MD5 instead of aws-chunked bodies with trailing checksums, which several
+            // S3-compatible services (s3rver among them) mishandle. Real S3 accepts both.
             RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
             ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
             Timeout = transfer.RequestTimeout,
