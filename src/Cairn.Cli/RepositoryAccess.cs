@@ -53,7 +53,8 @@ internal static class RepositoryAccess
         var lockRequest = lockKind is { } kind ? new LockRequest(kind, LockOptions(session), session.Env.Time) : null;
         try
         {
-            return await Repository.OpenAsync(store, password, cancellationToken, lockRequest: lockRequest, loadIndex: loadIndex).ConfigureAwait(false);
+            return await Repository.OpenAsync(store, password, cancellationToken, StoreLocations.ContentOptions(location.Address, session.Transfer),
+                lockRequest: lockRequest, loadIndex: loadIndex).ConfigureAwait(false);
         }
         catch (CairnException e) when (!location.Role.HasDefault)
         {
@@ -120,7 +121,7 @@ internal static class RepositoryAccess
             generated = true;
         }
         var store = StoreLocations.Open(location.Address, session.Transfer, session.Env);
-        if (store is IContainerStore container) await container.CreateContainerIfMissingAsync(cancellationToken).ConfigureAwait(false);
+        if (store.Feature<IContainerStore>() is { } container) await container.CreateContainerIfMissingAsync(cancellationToken).ConfigureAwait(false);
         var repository = await Repository.InitAsync(store, password, new RepositoryInitOptions { Kdf = NewKeyKdf(session), ShareSecretWith = shareSecretWith },
             session.Env.Time, cancellationToken).ConfigureAwait(false);
         if (generated)

@@ -24,11 +24,27 @@ internal static class StoreLocations
         ArgumentNullException.ThrowIfNull(transfer);
         ArgumentNullException.ThrowIfNull(env);
         var prefix = s_remotePrefixes.FirstOrDefault(p => location.StartsWith(p, StringComparison.Ordinal));
-        return prefix switch
+        if (prefix is null) return new LocalBlobStore(location);
+        IBlobStore store = prefix switch
         {
-            null => new LocalBlobStore(location),
             "s3:" => Cairn.Storage.S3.S3BlobStore.Open(location, transfer, env.Get),
             _ => throw new CairnException($"repository locations of the form '{prefix}…' are not supported by this build", ExitCode.Usage),
         };
+        return WithTransferPolicies(store, transfer);
     }
+
+    /// <summary>
+    /// The decorators every remote store gets: the upload bandwidth cap inside, so retried uploads are paced too, and
+    /// retries with per-attempt timeouts outside. Local stores get neither: their errors are not transient.
+    /// </summary>
+    public static IBlobStore WithTransferPolicies(IBlobStore store, TransferOptions transfer)
+    {
+        ArgumentNullException.ThrowIfNull(transfer);
+        if (transfer.UploadBytesPerSecond is { } rate) store = new UploadLimitedBlobStore(store, new BandwidthLimiter(rate));
+        return new RetryingBlobStore(store, transfer.Retry with { AttemptTimeout = transfer.RequestTimeout });
+    }
+
+    /// <summary>How the content store should use <paramref name="location"/>: remote stores get one upload per connection.</summary>
+    public static Cairn.Content.ContentStoreOptions ContentOptions(string location, TransferOptions transfer) =>
+        IsRemote(location) ? new Cairn.Content.ContentStoreOptions { MaxConcurrentUploads = transfer.Connections } : new Cairn.Content.ContentStoreOptions();
 }

@@ -70,6 +70,13 @@ public interface IBlobStore : IAsyncDisposable
     Task<AbandonedWrites> DeleteAbandonedWritesAsync(TimeSpan olderThan, CancellationToken cancellationToken) =>
         Task.FromResult(new AbandonedWrites(0, 0));
 
+    /// <summary>
+    /// The store's optional capability <typeparamref name="T"/> (e.g. <see cref="IColdStorageStore"/>,
+    /// <see cref="IContainerStore"/>), or null. Decorators forward this to the store they wrap, so a capability is found
+    /// however many layers of retrying or throttling sit on top; a type test on the outer object would miss it.
+    /// </summary>
+    T? Feature<T>() where T : class => this as T;
+
     /// <summary>Deletes a blob; deleting a missing blob succeeds.</summary>
     Task DeleteAsync(BlobName name, CancellationToken cancellationToken = default);
 }

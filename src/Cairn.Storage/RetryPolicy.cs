@@ -15,6 +15,9 @@ public sealed record RetryPolicy
     /// <summary>The longest single wait.</summary>
     public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>The longest one attempt may take before it is cancelled and counted as a transient failure; null: no limit.</summary>
+    public TimeSpan? AttemptTimeout { get; init; }
+
     /// <summary>Seeds the jitter, for reproducible tests; null draws it from the shared generator.</summary>
     public int? Seed { get; init; }
 
