@@ -36,6 +36,9 @@ public sealed record S3StoreOptions
 /// upload, so the service rejects a body damaged on the way; uploads are plain (not aws-chunked) because some
 /// S3-compatible services mishandle streaming signatures. Packs go to <see cref="TransferOptions.DataStorageClass"/>;
 /// everything else to STANDARD. The SDK's own retries are off: the caller's retry policy decides.
+/// A put therefore reads its body twice over HTTPS (hashing, sending; the payload is not signed separately) and three
+/// times over plain HTTP, where the SDK hashes it again for the SigV4 signature; a pacing stream handed in is paced on
+/// every read.
 /// </remarks>
 public sealed class S3BlobStore : IBlobStore, IContainerStore, IColdStorageStore
 {
