@@ -30,7 +30,39 @@ internal sealed class CliEnvironment
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>
+    /// Tests only: opens the store for a location string instead of <see cref="StoreLocations"/>, so the CLI can run over a
+    /// store double (an in-memory store with archive classes). Set only by in-process tests through this internal
+    /// property: no option, variable or location string reaches it.
+    /// </summary>
+    internal Func<string, Cairn.Storage.IBlobStore>? StoreOverride { get; init; }
+
     public string? Get(string name) => Variables.TryGetValue(name, out var v) && !string.IsNullOrEmpty(v) ? v : null;
 
     public bool IsSet(string name) => Get(name) is { } v && v != "0";
+
+    private readonly List<IAsyncDisposable> _owned = [];
+
+    /// <summary>
+    /// Keeps <paramref name="resource"/> (a remote store: its connections, an rclone child) until the run ends, then
+    /// disposes it: commands hand stores to repositories, which do not own them.
+    /// </summary>
+    public T DisposeWhenDone<T>(T resource)
+        where T : IAsyncDisposable
+    {
+        lock (_owned) _owned.Add(resource);
+        return resource;
+    }
+
+    /// <summary>Disposes what <see cref="DisposeWhenDone"/> kept, newest first.</summary>
+    public async ValueTask DisposeOwnedAsync()
+    {
+        IAsyncDisposable[] owned;
+        lock (_owned)
+        {
+            owned = [.. _owned];
+            _owned.Clear();
+        }
+        for (int i = owned.Length - 1; i >= 0; i--) await owned[i].DisposeAsync().ConfigureAwait(false);
+    }
 }

@@ -23,7 +23,7 @@ internal static class Passwords
         if (env.Get(role.PasswordCommandVariable) is { } command) return RunCommand(command, env);
         if (env.Variables.TryGetValue(role.PasswordVariable, out var password) && password is not null) return Encoding.UTF8.GetBytes(password);
         if (location.IsDefault && File.Exists(location.DefaultPasswordFile)) return ReadFile(location.DefaultPasswordFile);
-        if (env.Interactive) return Prompt(session, role.HasDefault ? "enter password for repository: " : $"enter password for {role.Title} {location.Address}: ");
+        if (env.Interactive) return Prompt(session, role.HasDefault ? "enter password for repository: " : $"enter password for {role.Title} {location.Display}: ");
         return null;
     }
 

@@ -39,7 +39,8 @@ public static class Program
         CancellationToken cancellationToken = default) =>
         RunAsync(args, new CliEnvironment(stdout, stderr, environment, interactive: false, stderrIsTerminal: false), cancellationToken);
 
-    private static async Task<int> RunAsync(string[] args, CliEnvironment env, CancellationToken cancellationToken)
+    /// <summary>Runs the CLI in an environment a test built (with its own clock or store double).</summary>
+    internal static async Task<int> RunAsync(string[] args, CliEnvironment env, CancellationToken cancellationToken)
     {
         var globals = new GlobalOptions();
         var root = BuildRoot(env, globals);
@@ -70,6 +71,7 @@ public static class Program
         finally
         {
             await env.Out.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            await env.DisposeOwnedAsync().ConfigureAwait(false);
         }
     }
 

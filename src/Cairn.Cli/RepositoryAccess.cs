@@ -11,7 +11,11 @@ namespace Cairn.Cli;
 /// Where a repository is (a path or a remote location string such as s3:host/bucket): given with -r/$CAIRN_REPOSITORY (or the source's --from-repo/$CAIRN_FROM_REPOSITORY), or the
 /// embedded default in the user's data directory; <see cref="Role"/> says which repository it is and where its password comes from.
 /// </summary>
-internal sealed record RepositoryLocation(string Address, bool IsDefault, string DefaultPasswordFile, RepositoryRole Role);
+internal sealed record RepositoryLocation(string Address, bool IsDefault, string DefaultPasswordFile, RepositoryRole Role)
+{
+    /// <summary>The address for messages and output: without the password a rest: URL may carry.</summary>
+    public string Display => StoreLocations.Display(Address);
+}
 
 /// <summary>Locating, creating and opening the repository a command works on.</summary>
 internal static class RepositoryAccess
@@ -92,7 +96,8 @@ internal static class RepositoryAccess
     /// <summary>Who this process is, for the lock file, and how long to wait for a lock (--retry-lock).</summary>
     public static LockOptions LockOptions(Session session)
     {
-        var command = "cairn " + string.Join(' ', session.Parse.Tokens.Select(t => t.Value));
+        // Redacted: the command line may hold a rest: URL with a password, and lock files are readable by the repository's readers.
+        var command = StoreLocations.Display("cairn " + string.Join(' ', session.Parse.Tokens.Select(t => t.Value)));
         return new LockOptions
         {
             Command = command.Length > 200 ? command[..200] + "…" : command,
@@ -127,7 +132,7 @@ internal static class RepositoryAccess
         if (generated)
         {
             var e = session.Env.Error;
-            e.WriteLine($"cairn: created a new repository at {location.Address}");
+            e.WriteLine($"cairn: created a new repository at {location.Display}");
             e.WriteLine($"cairn: its password was generated and saved in {location.DefaultPasswordFile} (readable only by you)");
             e.WriteLine("cairn: IMPORTANT: keep a copy of that password somewhere else (a password manager, on paper).");
             e.WriteLine("cairn: Without it these backups cannot be restored, and nobody can recover it.");
@@ -141,8 +146,8 @@ internal static class RepositoryAccess
         throw location.IsDefault
             ? new CairnException("no repository yet: run 'cairn backup DIR' or 'cairn init'", ExitCode.RepositoryNotFound)
             : new CairnException(location.Role.HasDefault
-                ? $"there is no repository at {location.Address}: create one with 'cairn init', or check {location.Role.LocationSources}"
-                : $"there is no {location.Role.Title} at {location.Address}: check {location.Role.LocationSources}", ExitCode.RepositoryNotFound);
+                ? $"there is no repository at {location.Display}: create one with 'cairn init', or check {location.Role.LocationSources}"
+                : $"there is no {location.Role.Title} at {location.Display}: check {location.Role.LocationSources}", ExitCode.RepositoryNotFound);
     }
 
     private static string WriteGeneratedPassword(string file)

@@ -1,4 +1,6 @@
 using Cairn.Storage;
+using Cairn.Storage.Azure;
+using Cairn.Storage.Sftp;
 
 namespace Cairn.Cli;
 
@@ -18,16 +20,24 @@ internal static class StoreLocations
     /// <summary>The canonical form used in messages and for "same repository?" checks: local paths made absolute.</summary>
     public static string Normalize(string location) => IsRemote(location) ? location : Path.GetFullPath(location);
 
+    /// <summary>The location for messages, lock files and JSON output: URLs lose their user and password.</summary>
+    public static string Display(string location) => RestLocations.Redact(location);
+
     /// <summary>Opens the store for <paramref name="location"/>; nothing is contacted until the first operation.</summary>
     public static IBlobStore Open(string location, TransferOptions transfer, CliEnvironment env)
     {
         ArgumentNullException.ThrowIfNull(transfer);
         ArgumentNullException.ThrowIfNull(env);
+        if (env.StoreOverride is { } testStore) return testStore(location);
         var prefix = s_remotePrefixes.FirstOrDefault(p => location.StartsWith(p, StringComparison.Ordinal));
         if (prefix is null) return new LocalBlobStore(location);
         IBlobStore store = prefix switch
         {
-            "s3:" => Cairn.Storage.S3.S3BlobStore.Open(location, transfer, env.Get),
+            "s3:" => env.DisposeWhenDone(Cairn.Storage.S3.S3BlobStore.Open(location, transfer, env.Get)),
+            "azure:" => OpenAzure(location, transfer, env),
+            "rest:" => RestLocations.OpenRest(location, transfer, env),
+            "rclone:" => RestLocations.OpenRclone(location, transfer, env),
+            "sftp:" => OpenSftp(location, transfer, env),
             _ => throw new CairnException($"repository locations of the form '{prefix}…' are not supported by this build", ExitCode.Usage),
         };
         return WithTransferPolicies(store, transfer);
@@ -47,4 +57,18 @@ internal static class StoreLocations
     /// <summary>How the content store should use <paramref name="location"/>: remote stores get one upload per connection.</summary>
     public static Cairn.Content.ContentStoreOptions ContentOptions(string location, TransferOptions transfer) =>
         IsRemote(location) ? new Cairn.Content.ContentStoreOptions { MaxConcurrentUploads = transfer.Connections } : new Cairn.Content.ContentStoreOptions();
+
+    private static AzureBlobStore OpenAzure(string location, TransferOptions transfer, CliEnvironment env) => new(new AzureBlobStoreOptions
+    {
+        Location = AzureLocation.Parse(location),
+        Credentials = AzureCredentials.FromEnvironment(env.Get),
+        Transfer = transfer,
+    });
+    private static SftpBlobStore OpenSftp(string location, TransferOptions transfer, CliEnvironment env)
+    {
+        var options = SftpStoreOptions.FromEnvironment(location, transfer, env.Get);
+        if (options.AcceptAnyHostKey)
+            env.Error.WriteLine($"cairn: warning: {SftpEnvironment.InsecureAcceptAnyHostKey} is set: the server's host key is not checked, so anyone on the network path can pose as it");
+        return new SftpBlobStore(options);
+    }
 }

@@ -17,6 +17,7 @@ internal sealed class BlobCodec : IDisposable
     private readonly BlobDecompressor _decompressor = new();
     private byte[] _sealed = [];
     private byte[] _check = [];
+    private byte[] _raw = [];
 
     public BlobCodec(ObjectCipher cipher, ObjectIdHasher hasher, int compressionLevel)
     {
@@ -56,22 +57,14 @@ internal sealed class BlobCodec : IDisposable
         if (!_cipher.TryOpen(type, id, sealedBlob, opened))
             throw new IntegrityException(Describe(), "it did not decrypt right after encryption (memory or CPU fault?); nothing was uploaded");
         ReadOnlySpan<byte> raw = opened;
-        byte[]? rented = null;
-        try
+        if ((flags & BlobFlags.Compressed) != 0)
         {
-            if ((flags & BlobFlags.Compressed) != 0)
-            {
-                rented = LargeBuffers.Pool.Rent(rawLength);
-                _decompressor.Decompress(opened, rented.AsSpan(0, rawLength), Describe());
-                raw = rented.AsSpan(0, rawLength);
-            }
-            if (raw.Length != rawLength || _hasher.Compute(raw) != id)
-                throw new IntegrityException(Describe(), "it did not round-trip before upload (memory or CPU fault?); nothing was uploaded");
+            Grow(ref _raw, rawLength);
+            _decompressor.Decompress(opened, _raw.AsSpan(0, rawLength), Describe());
+            raw = _raw.AsSpan(0, rawLength);
         }
-        finally
-        {
-            if (rented is not null) LargeBuffers.Pool.Return(rented);
-        }
+        if (raw.Length != rawLength || _hasher.Compute(raw) != id)
+            throw new IntegrityException(Describe(), "it did not round-trip before upload (memory or CPU fault?); nothing was uploaded");
     }
 
     /// <summary>Opens one sealed blob into <paramref name="destination"/> (exactly its raw length).</summary>
@@ -111,21 +104,14 @@ internal sealed class BlobCodec : IDisposable
         }
     }
 
-    // Scratch buffers come from the shared bounded pool, so a few huge chunks do not leave every codec holding
-    // tens of MiB: see ReleaseLargeBuffers.
+    // Scratch buffers belong to the codec (one per concurrent caller) and grow in 256 KiB steps to the largest blob it
+    // met. A shared pool would round each request up to a power of two (a 4 MiB chunk's sealed form needs 8 MiB) and
+    // keep arrays of every size ever asked for.
     private static void Grow(ref byte[] buffer, int length)
     {
+        const int Step = 256 * 1024;
         if (buffer.Length >= length) return;
-        if (buffer.Length > 0) LargeBuffers.Pool.Return(buffer);
-        buffer = LargeBuffers.Pool.Rent(Math.Max(length, 64 * 1024));
-    }
-
-    /// <summary>Gives buffers larger than a typical chunk back to the shared pool; called when the codec goes idle.</summary>
-    public void ReleaseLargeBuffers()
-    {
-        const int Typical = 2 * 1024 * 1024;
-        if (_sealed.Length > Typical) { LargeBuffers.Pool.Return(_sealed); _sealed = []; }
-        if (_check.Length > Typical) { LargeBuffers.Pool.Return(_check); _check = []; }
+        buffer = GC.AllocateUninitializedArray<byte>((length + Step - 1) / Step * Step);
     }
 
     public void Dispose()

@@ -36,7 +36,10 @@ public sealed class ContentStore : IAsyncDisposable
     private readonly SemaphoreSlim _indexWriteLock = new(1, 1);
     private readonly List<Task> _uploads = [];
     private readonly List<(ObjectId, IReadOnlyList<BlobEntry>)> _unindexed = [];
-    private PackBuilder? _pack;
+    // Trees and data fill separate packs, so a pack of data holds no tree: stores may put data packs in an archive class
+    // (StorageTier.Data) while every tree, which backup, ls, diff and prune's planning read, stays in a hot pack.
+    private PackBuilder? _dataPack;
+    private PackBuilder? _treePack;
     private readonly List<PackBuilder> _abandonedPacks = [];
     private Exception? _uploadFailure;
     private long _blobsAdded, _rawBytesAdded, _storedBytesAdded, _packsWritten;
@@ -211,26 +214,27 @@ public sealed class ContentStore : IAsyncDisposable
         PackBuilder? full = null;
         lock (_packLock)
         {
+            ref var pack = ref type == ObjectType.Tree ? ref _treePack : ref _dataPack;
             // Packs stream into the store's writer (a temp file for local stores), so a filling pack costs no memory.
-            _pack ??= new PackBuilder(DiscardWrites ? new DiscardingBlobWriter() : Blobs.CreateWriter(BlobKind.Pack));
+            pack ??= new PackBuilder(DiscardWrites ? new DiscardingBlobWriter() : Blobs.CreateWriter(BlobKind.Pack));
             try
             {
-                _pack.Append(type, flags, id, sealedBlob, rawLength);
+                pack.Append(type, flags, id, sealedBlob, rawLength);
             }
             catch (Exception e)
             {
                 // A failed write (a full disk) may have left part of the blob in the pack, so later offsets would not
                 // match the header: the pack, and the blobs already in it, are lost. The store takes no more blobs, so
                 // no snapshot can name them; the pack's temp file goes when the store is disposed.
-                _abandonedPacks.Add(_pack);
-                _pack = null;
+                _abandonedPacks.Add(pack);
+                pack = null;
                 Interlocked.CompareExchange(ref _uploadFailure, e, null);
                 throw;
             }
-            if (_pack.Length >= Config.PackSize)
+            if (pack.Length >= Config.PackSize)
             {
-                full = _pack;
-                _pack = null;
+                full = pack;
+                pack = null;
             }
         }
         Interlocked.Increment(ref _blobsAdded);
@@ -265,13 +269,14 @@ public sealed class ContentStore : IAsyncDisposable
 
     private async Task UploadAllAsync(CancellationToken cancellationToken)
     {
-        PackBuilder? last;
+        PackBuilder?[] last;
         lock (_packLock)
         {
-            last = _pack is { Count: > 0 } ? _pack : null;
-            _pack = null;
+            last = [_dataPack is { Count: > 0 } ? _dataPack : null, _treePack is { Count: > 0 } ? _treePack : null];
+            _dataPack = _treePack = null;
         }
-        if (last is not null) await StartUploadAsync(last, cancellationToken).ConfigureAwait(false);
+        foreach (var pack in last)
+            if (pack is not null) await StartUploadAsync(pack, cancellationToken).ConfigureAwait(false);
         Task[] uploads;
         lock (_uploads) uploads = [.. _uploads];
         try
@@ -294,7 +299,7 @@ public sealed class ContentStore : IAsyncDisposable
             {
                 var packId = pack.Finish(Cipher);
                 if (DiscardWrites) return;
-                await pack.CommitAsync(PackName(packId), cancellationToken).ConfigureAwait(false);
+                await pack.CommitAsync(PackName(packId) with { Tier = TierOf(pack.Entries) }, cancellationToken).ConfigureAwait(false);
                 CrashPoints.Reached(CrashPoints.PackUploaded);
                 Interlocked.Increment(ref _packsWritten);
                 var entries = pack.Entries;
@@ -376,6 +381,18 @@ public sealed class ContentStore : IAsyncDisposable
     public Task ReadPackRangeAsync(ObjectId packId, long offset, Memory<byte> destination, CancellationToken cancellationToken) =>
         Blobs.ReadRangeAsync(PackName(packId), offset, destination, cancellationToken);
 
+    /// <summary>
+    /// The storage tier of a pack holding <paramref name="entries"/>: <see cref="StorageTier.Data"/> only when it holds no
+    /// tree, so an archive class never takes a tree (old repositories' packs mix both; this writer never does).
+    /// </summary>
+    public static StorageTier TierOf(IReadOnlyList<BlobEntry> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        foreach (var e in entries)
+            if (e.Type != ObjectType.Data) return StorageTier.Hot;
+        return entries.Count > 0 ? StorageTier.Data : StorageTier.Hot;
+    }
+
     /// <summary>The storage name of a pack.</summary>
     public static BlobName PackName(ObjectId packId) => new(BlobKind.Pack, packId.ToString());
 
@@ -395,11 +412,8 @@ public sealed class ContentStore : IAsyncDisposable
 
     private BlobCodec RentCodec() => _codecs.TryTake(out var codec) ? codec : new BlobCodec(Cipher, Hasher, Config.CompressionLevel);
 
-    private void ReturnCodec(BlobCodec codec)
-    {
-        codec.ReleaseLargeBuffers();
-        _codecs.Add(codec);
-    }
+    // Codecs keep their scratch buffers: there are only as many codecs as concurrent callers (workers).
+    private void ReturnCodec(BlobCodec codec) => _codecs.Add(codec);
 
     /// <summary>How a blob is named in error messages: its pack and id, which is what check and repair need.</summary>
     public static string Describe(in BlobLocation location) =>
@@ -436,13 +450,14 @@ public sealed class ContentStore : IAsyncDisposable
             // Already reported to whoever flushed; disposal must not throw.
         }
         // A pack still filling (the backup failed or was cancelled) is discarded: its temp file is removed.
-        PackBuilder? unfinished;
+        PackBuilder?[] unfinished;
         lock (_packLock)
         {
-            unfinished = _pack;
-            _pack = null;
+            unfinished = [_dataPack, _treePack];
+            _dataPack = _treePack = null;
         }
-        if (unfinished is not null) await unfinished.DisposeAsync().ConfigureAwait(false);
+        foreach (var pack in unfinished)
+            if (pack is not null) await pack.DisposeAsync().ConfigureAwait(false);
         foreach (var abandoned in _abandonedPacks) await abandoned.DisposeAsync().ConfigureAwait(false);
         while (_codecs.TryTake(out var codec)) codec.Dispose();
         _uploadSlots.Dispose();

@@ -35,9 +35,10 @@ public static class ReferenceWalker
     private const int Parallelism = 8;
 
     /// <summary>
-    /// Collects the references of <paramref name="snapshots"/>. A tree that cannot be loaded (missing or damaged) is
-    /// reported through <paramref name="onUnreadableTree"/> and its subtree is skipped; with no callback the error
-    /// propagates, which is what prune wants (it must never act on an incomplete picture).
+    /// Collects the references of <paramref name="snapshots"/>. A tree that cannot be loaded (missing or damaged, or in
+    /// an archived pack: a <see cref="Cairn.Storage.BlobArchivedException"/>, which is not damage) is reported through
+    /// <paramref name="onUnreadableTree"/> and its subtree is skipped; with no callback the error propagates, which is
+    /// what prune wants (it must never act on an incomplete picture).
     /// </summary>
     public static async Task<BlobReferences> CollectAsync(Repository repository, IEnumerable<Snapshot> snapshots,
         Action<UnreadableTree>? onUnreadableTree, CancellationToken cancellationToken)
@@ -59,7 +60,7 @@ public static class ReferenceWalker
                     {
                         tree = await repository.LoadTreeAsync(item.Id, ct).ConfigureAwait(false);
                     }
-                    catch (Exception e) when (onUnreadableTree is not null && IsUnreadable(e))
+                    catch (Exception e) when (onUnreadableTree is not null && (IsUnreadable(e) || e is Cairn.Storage.BlobArchivedException))
                     {
                         lock (gate) onUnreadableTree(new UnreadableTree(item.Id, item.Path, e));
                         return;
@@ -86,10 +87,13 @@ public static class ReferenceWalker
 
     /// <summary>
     /// True for the errors that mean a stored object cannot be had (missing, damaged, or in a pack too short or
-    /// unreadable for good), as opposed to transient failures and cancellation, which must stop the caller.
+    /// unreadable for good), as opposed to transient failures and cancellation, which must stop the caller. An archived
+    /// blob is not among them: it is intact and readable once thawed, so reporting it as damage (and repairing around
+    /// it) would be wrong; that error stops the caller with exit code 20 unless it handles cold data itself.
     /// </summary>
     public static bool IsUnreadable(Exception error) =>
-        error is IntegrityException or Cairn.Storage.StorageException { IsTransient: false } and not Cairn.Storage.StorageFullException;
+        error is IntegrityException
+            or Cairn.Storage.StorageException { IsTransient: false } and not (Cairn.Storage.StorageFullException or Cairn.Storage.BlobArchivedException);
 
     /// <summary>A display path for messages: names that are not UTF-8 show with replacement characters.</summary>
     public static string JoinPath(string parent, byte[] name) =>

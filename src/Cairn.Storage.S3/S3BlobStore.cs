@@ -34,11 +34,11 @@ public sealed record S3StoreOptions
 /// A single PUT is atomic on S3 (the object appears whole or not at all) and S3 reads after writes consistently, so
 /// puts need no temporary names. Every PUT carries Content-MD5, computed here in one pass over the bytes before the
 /// upload, so the service rejects a body damaged on the way; uploads are plain (not aws-chunked) because some
-/// S3-compatible services mishandle streaming signatures. Packs go to <see cref="TransferOptions.DataStorageClass"/>;
-/// everything else to STANDARD. The SDK's own retries are off: the caller's retry policy decides.
-/// A put therefore reads its body twice over HTTPS (hashing, sending; the payload is not signed separately) and three
-/// times over plain HTTP, where the SDK hashes it again for the SigV4 signature; a pacing stream handed in is paced on
-/// every read.
+/// S3-compatible services mishandle streaming signatures. A put therefore reads its body twice over HTTPS (hashing,
+/// sending; the payload is not signed separately) and three times over plain HTTP, where the SDK hashes it again for
+/// the SigV4 signature; a pacing stream handed in is paced on every read. Packs of file data go to
+/// <see cref="TransferOptions.DataStorageClass"/>; everything else (metadata, packs holding trees) to STANDARD. The
+/// SDK's own retries are off: the caller's retry policy decides.
 /// </remarks>
 public sealed class S3BlobStore : IBlobStore, IContainerStore, IColdStorageStore
 {
@@ -47,6 +47,7 @@ public sealed class S3BlobStore : IBlobStore, IContainerStore, IColdStorageStore
     private readonly AmazonS3Client _client;
     private readonly S3Location _location;
     private readonly string _region;
+    private readonly TransferOptions _transfer;
     private readonly S3StorageClass? _dataClass;
     private readonly bool _unsignedPayload;
     private readonly S3Errors _errors;
@@ -57,7 +58,7 @@ public sealed class S3BlobStore : IBlobStore, IContainerStore, IColdStorageStore
     {
         ArgumentNullException.ThrowIfNull(options);
         _location = options.Location;
-        var transfer = options.Transfer;
+        var transfer = _transfer = options.Transfer;
         _region = options.Identity.Region ?? AwsDefaultRegion;
         _dataClass = transfer.DataStorageClass is { } dataClass ? S3StorageClass.FindValue(S3StorageClasses.Validate(dataClass)) : null;
         var config = new AmazonS3Config
@@ -397,7 +398,8 @@ public sealed class S3BlobStore : IBlobStore, IContainerStore, IColdStorageStore
             UseChunkEncoding = false,
             DisablePayloadSigning = _unsignedPayload,
         };
-        if (name.Kind == BlobKind.Pack && _dataClass is not null) request.StorageClass = _dataClass;
+        // Only packs of file data (BlobName.Tier) may go cold: tree packs are read by backup, ls and prune's planning.
+        if (_dataClass is not null && _transfer.StorageClassFor(name) is not null) request.StorageClass = _dataClass;
         try
         {
             await _client.PutObjectAsync(request, cancellationToken).ConfigureAwait(false);

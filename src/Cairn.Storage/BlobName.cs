@@ -18,11 +18,43 @@ public enum BlobKind
 }
 
 /// <summary>
+/// Which storage class a put may use, on stores that have classes (S3 storage classes, Azure access tiers). A hint
+/// carried by the <see cref="BlobName"/> of a put; the default, <see cref="Hot"/>, is always safe.
+/// </summary>
+public enum StorageTier
+{
+    /// <summary>The service's default (hot) class: every blob that is not a data pack, and data packs when in doubt.</summary>
+    Hot,
+    /// <summary>
+    /// A pack that holds only file data (no trees), which only restore, dump, copy, check --read-data and prune's
+    /// repacking read: it may go to <see cref="TransferOptions.DataStorageClass"/>.
+    /// </summary>
+    Data,
+}
+
+/// <summary>
 /// The address of one blob: its kind and a name of lowercase hex digits (or "config").
 /// Stores map it to a path such as <c>data/3f/3fa2…</c>; the mapping is part of the repository format.
 /// </summary>
+/// <remarks>
+/// <see cref="Tier"/> is a hint for puts, not part of the address: equality, hashing and <see cref="Path"/> ignore it,
+/// and names from listings always say <see cref="StorageTier.Hot"/>.
+/// </remarks>
 public readonly record struct BlobName(BlobKind Kind, string Name)
 {
+    /// <summary>
+    /// For puts: the storage class this blob may get. The content store sets <see cref="StorageTier.Data"/> on packs
+    /// that hold only file data; stores with classes read it through <see cref="TransferOptions.StorageClassFor"/>, and
+    /// every decorator passes it on simply by passing the name.
+    /// </summary>
+    public StorageTier Tier { get; init; }
+
+    /// <inheritdoc/>
+    public bool Equals(BlobName other) => Kind == other.Kind && string.Equals(Name, other.Name, StringComparison.Ordinal);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Kind, Name is null ? 0 : StringComparer.Ordinal.GetHashCode(Name));
+
     /// <summary>The relative path of this blob inside a repository, with '/' separators.</summary>
     public string Path => Kind switch
     {

@@ -11,7 +11,8 @@ public sealed class BlobArchivedException : StorageException
     public BlobArchivedException(BlobName name, string storageClass, bool thawInProgress, Exception? inner = null)
         : base(thawInProgress
                 ? $"{name} is in {storageClass} and its thaw is still in progress: run the command again later"
-                : $"{name} is in {storageClass}: run the command again with --thaw to request a thaw and wait for it",
+                : $"{name} is in {storageClass} and must be thawed before it can be read (restore, dump, copy, check --read-data " +
+                  "and prune take --thaw to request that and wait)",
             isTransient: false, inner, ExitCode.ColdStorage)
     {
         Name = name;
@@ -45,8 +46,23 @@ public sealed record ThawRequest(int Days = 7, string Priority = "Standard");
 
 /// <summary>
 /// Implemented by stores that can put data packs in archive classes. Metadata (config, keys, index, snapshots, locks)
-/// is always written to a hot class, so only packs ever need thawing.
+/// and packs holding trees are always written to a hot class, so only data packs ever need thawing.
 /// </summary>
+/// <remarks>
+/// What such a store must do (commands rely on it through <see cref="ColdData"/>):
+/// <list type="bullet">
+/// <item>Puts request <see cref="TransferOptions.StorageClassFor"/>(name): the data class only for names whose
+/// <see cref="BlobName.Tier"/> is <see cref="StorageTier.Data"/>, the default class for everything else.</item>
+/// <item><see cref="IBlobStore.StatAsync"/> is exact: <see cref="BlobInfo.IsArchived"/> is true exactly when a read would
+/// raise <see cref="BlobArchivedException"/> now (archived, and no thawed copy is readable yet).</item>
+/// <item>Listings fill <see cref="BlobInfo.StorageClass"/> and <see cref="BlobInfo.IsArchived"/> where the service reports
+/// them; they may say archived for a blob whose thawed copy is readable (commands confirm with stat), but must not say
+/// readable for one that is not.</item>
+/// <item>Reads (get, read-range) of an archived blob raise <see cref="BlobArchivedException"/>, never a generic error.</item>
+/// <item>Classes that are slow or dear but readable at once (S3 STANDARD_IA, GLACIER_IR; Azure Cool, Cold) are not archived.</item>
+/// </list>
+/// Decorators need not implement this interface: callers find it with <see cref="IBlobStore.Feature{T}"/>.
+/// </remarks>
 public interface IColdStorageStore
 {
     /// <summary>

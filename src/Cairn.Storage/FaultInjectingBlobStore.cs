@@ -46,6 +46,9 @@ public sealed class FaultInjectingBlobStore : IBlobStore
     /// <inheritdoc/>
     public string Location => _inner.Location;
 
+    /// <inheritdoc/>
+    public T? Feature<T>() where T : class => this as T ?? _inner.Feature<T>();
+
     /// <summary>How many faults (errors, stalls and partial writes) have been injected so far.</summary>
     public int InjectedFaults => Volatile.Read(ref _injected);
 

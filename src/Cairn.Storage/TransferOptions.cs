@@ -22,6 +22,15 @@ public sealed record TransferOptions
     /// </summary>
     public string? DataStorageClass { get; init; }
 
+    /// <summary>
+    /// The storage class a put of <paramref name="name"/> should request: <see cref="DataStorageClass"/> for packs the
+    /// content store marked <see cref="StorageTier.Data"/> (they hold no trees), null (the service's default, hot) for
+    /// everything else — config, keys, index, snapshots, locks and packs holding trees, which backup, forget, ls and
+    /// prune's planning read.
+    /// </summary>
+    public string? StorageClassFor(BlobName name) =>
+        name.Kind == BlobKind.Pack && name.Tier == StorageTier.Data ? DataStorageClass : null;
+
     /// <summary>How transient failures are retried before the error reaches the user.</summary>
     public RetryPolicy Retry { get; init; } = new();
 }

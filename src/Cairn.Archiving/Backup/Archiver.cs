@@ -4,6 +4,7 @@ using Cairn.Content;
 using Cairn.Platform;
 using Cairn.Snapshots;
 using Cairn.Snapshots.Trees;
+using Cairn.Storage;
 
 namespace Cairn.Archiving.Backup;
 
@@ -44,7 +45,7 @@ public sealed class Archiver
         _repository.Content.DiscardWrites = _options.DryRun;
         var paths = NormalizePaths(_options.Paths);
         var parent = await FindParentAsync(paths, cancellationToken).ConfigureAwait(false);
-        Tree? parentRoot = parent is null ? null : await _repository.LoadTreeAsync(parent.Tree, cancellationToken).ConfigureAwait(false);
+        Tree? parentRoot = parent is null ? null : await LoadParentTreeAsync(parent.Tree, cancellationToken).ConfigureAwait(false);
 
         _queue = Channel.CreateBounded<FileJob>(new BoundedChannelOptions(_options.Workers * 16));
         using var workersCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -370,7 +371,23 @@ public sealed class Archiver
 
     // The parent snapshot's listing of the same directory, if it had one there.
     private async Task<Tree?> LoadPreviousTreeAsync(Node? previous, CancellationToken cancellationToken) =>
-        previous is { Kind: NodeKind.Directory } ? await _repository.LoadTreeAsync(previous.Subtree, cancellationToken).ConfigureAwait(false) : null;
+        previous is { Kind: NodeKind.Directory } ? await LoadParentTreeAsync(previous.Subtree, cancellationToken).ConfigureAwait(false) : null;
+
+    // Backup never needs cold data: this writer keeps trees in hot packs, but an older repository's packs mix trees and
+    // data, and a lifecycle rule may have archived one. The parent then only costs speed: the directory's files are read
+    // as if new, and deduplication against the index still stores nothing twice.
+    private async Task<Tree?> LoadParentTreeAsync(ObjectId id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _repository.LoadTreeAsync(id, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BlobArchivedException)
+        {
+            Progress.AddColdParentTree();
+            return null;
+        }
+    }
 
     private Node MakeNode(DirectoryHandle dir, byte[] name, byte[] path, FileStatus st)
     {

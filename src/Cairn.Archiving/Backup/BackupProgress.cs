@@ -3,7 +3,7 @@ namespace Cairn.Archiving.Backup;
 /// <summary>Live counters of a running backup, updated by the workers and read by progress displays.</summary>
 public sealed class BackupProgress
 {
-    private long _filesNew, _filesChanged, _filesUnchanged, _dirsNew, _dirsChanged, _dirsUnchanged, _entries, _totalBytes, _bytesRead, _warnings;
+    private long _filesNew, _filesChanged, _filesUnchanged, _dirsNew, _dirsChanged, _dirsUnchanged, _entries, _totalBytes, _bytesRead, _warnings, _coldParentTrees;
 
     /// <summary>Files not in the parent snapshot.</summary>
     public long FilesNew => Interlocked.Read(ref _filesNew);
@@ -39,7 +39,15 @@ public sealed class BackupProgress
 
     internal void AddBytesRead(long bytes) => Interlocked.Add(ref _bytesRead, bytes);
 
+    /// <summary>
+    /// Directory listings of the parent snapshot that are in an archived pack (an older repository's mixed pack, archived
+    /// by a lifecycle rule): their directories were backed up as if new, reading every file.
+    /// </summary>
+    public long ColdParentTrees => Interlocked.Read(ref _coldParentTrees);
+
     internal void AddWarning() => Interlocked.Increment(ref _warnings);
+
+    internal void AddColdParentTree() => Interlocked.Increment(ref _coldParentTrees);
 }
 
 /// <summary>How an entry compares with the parent snapshot.</summary>

@@ -1,4 +1,4 @@
-using Cairn.Content.Index;
+using Cairn.Content.Packs;
 using Cairn.Platform;
 using Cairn.Snapshots.Trees;
 
@@ -36,11 +36,21 @@ internal sealed class LazyDirectory(LazyDirectory? parent, byte[] name, byte[] p
             var parentHandle = Parent.Handle();
             // Owner-only until metadata is applied at the end, so nobody reads half-restored data.
             parentHandle.CreateDirectory(Name, 0x1C0, ignoreExisting: true);
-            if (!Created && Node is not null) Parent.Children.Add(new PlannedEntry(this, Parent, Name, Path, Node));
+            if (!Created && Node is not null) Parent.Children.Add(new PlannedEntry(this, Parent, Name, Node));
             _handle = parentHandle.OpenDirectory(Name);
         }
         Created = true;
         return _handle;
+    }
+
+    /// <summary>The snapshot path of <paramref name="childName"/> in this directory ("/etc/hosts"), for messages; built
+    /// on demand because keeping one string per restored file costs more memory than the rest of its plan.</summary>
+    public string DisplayOf(ReadOnlySpan<byte> childName)
+    {
+        var parts = new List<string> { PathBytes.ToDisplay(childName) };
+        for (var dir = this; dir.Parent is not null; dir = dir.Parent) parts.Add(PathBytes.ToDisplay(dir.Name));
+        parts.Reverse();
+        return "/" + string.Join('/', parts);
     }
 
     public void Close()
@@ -78,14 +88,29 @@ internal sealed class LazyDirectory(LazyDirectory? parent, byte[] name, byte[] p
 }
 
 /// <summary>One created entry: where it is and the snapshot node whose metadata it gets.</summary>
-internal sealed record PlannedEntry(LazyDirectory? AsDirectory, LazyDirectory Parent, byte[] Name, byte[] Path, Node Node);
+internal sealed record PlannedEntry(LazyDirectory? AsDirectory, LazyDirectory Parent, byte[] Name, Node Node)
+{
+    /// <summary>The entry's absolute path in the target (computed: one stored per file would double the plan's size).</summary>
+    public byte[] Path => PathBytes.Join(Parent.Path, Name);
+}
 
-/// <summary>A regular file whose content the restore writes, with each chunk's location.</summary>
-internal sealed class PlannedFile(PlannedEntry entry, string display)
+/// <summary>A regular file whose content the restore writes.</summary>
+internal sealed class PlannedFile(PlannedEntry entry)
 {
     public PlannedEntry Entry { get; } = entry;
-    public string Display { get; } = display;
-    public List<BlobLocation> Chunks { get; } = [];
+
+    /// <summary>The file's snapshot path, for messages.</summary>
+    public string Display => Entry.Parent.DisplayOf(Entry.Name);
+
+    /// <summary>Each chunk's id and length, in file order; kept only for --verify, null otherwise.</summary>
+    public BlobEntry[]? Chunks { get; set; }
+
     public int Remaining;
     public bool Failed;
 }
+
+/// <summary>
+/// One blob to be written to one place: the restore sorts all of them by pack and offset, so each pack is read once,
+/// front to back. A flat array of these is the restore's whole data plan (~72 bytes per chunk of every file).
+/// </summary>
+internal readonly record struct Placement(int Pack, BlobEntry Entry, PlannedFile File, long ContentOffset);

@@ -2,6 +2,7 @@ using System.Buffers;
 using Cairn.Content;
 using System.Collections.Concurrent;
 using Cairn.Content.Index;
+using Cairn.Content.Packs;
 using Cairn.Platform;
 using Cairn.Snapshots;
 using Cairn.Snapshots.Trees;
@@ -17,7 +18,7 @@ public sealed class Restorer
 {
     // Blobs closer than this are fetched in one read: cheaper than a second request on every backend.
     private const int MaxReadGap = 512 * 1024;
-    private const int MaxReadLength = 8 * 1024 * 1024;
+    private const int MaxReadLength = 4 * 1024 * 1024;
 
     private readonly Repository _repository;
     private readonly Snapshot _snapshot;
@@ -26,6 +27,9 @@ public sealed class Restorer
     private readonly PathMatcher _excludes;
     private readonly List<LazyDirectory> _directories = [];
     private readonly List<PlannedFile> _files = [];
+    private readonly List<Placement> _placements = [];
+    private readonly Dictionary<ObjectId, int> _packNumbers = [];
+    private readonly List<ObjectId> _packIds = [];
     private readonly Dictionary<(ulong, ulong), PlannedEntry> _hardlinks = [];
     private readonly ConcurrentBag<RestoreError> _errors = [];
     private long _otherEntries;
@@ -54,6 +58,10 @@ public sealed class Restorer
         var rootTree = await _repository.LoadTreeAsync(_snapshot.Tree, cancellationToken).ConfigureAwait(false);
         await CreateTreeAsync(root, rootTree, "", ancestorSelected: _includes.IsEmpty, cancellationToken).ConfigureAwait(false);
         root.Close();
+        // Walking the snapshot decoded every tree and grew the plan in doubling steps: tens of MiB of large-object garbage
+        // that only a full collection frees. Freeing it once here, before the buffers of the write phase are allocated,
+        // lowers the restore's peak memory (measured: docs/PERFORMANCE.md).
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
 
         await WriteContentAsync(cancellationToken).ConfigureAwait(false);
         ApplyMetadata();
@@ -68,10 +76,7 @@ public sealed class Restorer
         foreach (var node in tree.Nodes)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var nameDisplay = PathBytes.ToDisplay(node.Name);
-            var childDisplay = display + "/" + nameDisplay;
-            if (!_excludes.IsEmpty && _excludes.IsMatch(childDisplay, nameDisplay)) continue;
-            bool selected = ancestorSelected || _includes.IsMatch(childDisplay, nameDisplay);
+            if (Select(node, display, ancestorSelected) is not var (childDisplay, selected)) continue;
             var path = PathBytes.Join(dir.Path, node.Name);
             if (node.Kind == NodeKind.Directory)
             {
@@ -86,7 +91,7 @@ public sealed class Restorer
             if (!selected) continue;
             try
             {
-                CreateEntry(dir, node, path, childDisplay);
+                CreateEntry(dir, node, path);
             }
             catch (PosixException e) when (!Errno.IsStorageFull(e.Errno))
             {
@@ -95,10 +100,51 @@ public sealed class Restorer
         }
     }
 
-    private void CreateEntry(LazyDirectory dir, Node node, byte[] path, string display)
+    /// <summary>
+    /// The packs this restore reads data from (for the selected files), found by walking the snapshot's trees without
+    /// creating anything, so a command can find out which of them are archived before it writes a single file.
+    /// </summary>
+    public async Task<IReadOnlyCollection<ObjectId>> FindPacksAsync(CancellationToken cancellationToken)
+    {
+        var packs = new HashSet<ObjectId>();
+        var root = await _repository.LoadTreeAsync(_snapshot.Tree, cancellationToken).ConfigureAwait(false);
+        await CollectPacksAsync(root, "", _includes.IsEmpty, packs, cancellationToken).ConfigureAwait(false);
+        return packs;
+    }
+
+    private async Task CollectPacksAsync(Tree tree, string display, bool ancestorSelected, HashSet<ObjectId> packs, CancellationToken cancellationToken)
+    {
+        foreach (var node in tree.Nodes)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (Select(node, display, ancestorSelected) is not var (childDisplay, selected)) continue;
+            if (node.Kind == NodeKind.Directory)
+            {
+                var subtree = await _repository.LoadTreeAsync(node.Subtree, cancellationToken).ConfigureAwait(false);
+                await CollectPacksAsync(subtree, childDisplay, selected, packs, cancellationToken).ConfigureAwait(false);
+            }
+            else if (selected && node.Kind == NodeKind.File)
+            {
+                foreach (var id in node.Content ?? [])
+                    if (_repository.Content.Index.TryGet(id, out var location)) packs.Add(location.PackId);
+            }
+        }
+    }
+
+    // The one place that decides what is restored: null when the node is excluded (with everything below it), else its
+    // display path and whether it is selected (an include matched it or a directory above it).
+    private (string Display, bool Selected)? Select(Node node, string display, bool ancestorSelected)
+    {
+        var nameDisplay = PathBytes.ToDisplay(node.Name);
+        var childDisplay = display + "/" + nameDisplay;
+        if (!_excludes.IsEmpty && _excludes.IsMatch(childDisplay, nameDisplay)) return null;
+        return (childDisplay, ancestorSelected || _includes.IsMatch(childDisplay, nameDisplay));
+    }
+
+    private void CreateEntry(LazyDirectory dir, Node node, byte[] path)
     {
         var handle = dir.Handle();
-        var entry = new PlannedEntry(null, dir, node.Name, path, node);
+        var entry = new PlannedEntry(null, dir, node.Name, node);
         RemoveExisting(handle, node.Name);
         switch (node.Kind)
         {
@@ -119,7 +165,7 @@ public sealed class Restorer
                     if (Accounts.IsRoot) file.SetOwner(ResolveUid(node), ResolveGid(node));
                     if (node.ExtendedAttributes is { } xattrs)
                         foreach (var (attribute, value) in xattrs) file.WriteExtendedAttribute(attribute, value);
-                    if (PlanContent(entry, display) == 0) FinishFile(file, node);
+                    if (PlanContent(entry) == 0) FinishFile(file, node);
                 }
                 return; // files get all their metadata through their descriptors, not in the final pass
             case NodeKind.Symlink:
@@ -156,24 +202,36 @@ public sealed class Restorer
     }
 
     // Returns the number of chunks to write.
-    private int PlanContent(PlannedEntry entry, string display)
+    private int PlanContent(PlannedEntry entry)
     {
-        var planned = new PlannedFile(entry, display);
+        var planned = new PlannedFile(entry);
         _files.Add(planned);
         var chunks = entry.Node.Content ?? [];
-        foreach (var id in chunks)
+        var verifyList = _options.Verify ? new BlobEntry[chunks.Count] : null;
+        long contentOffset = 0;
+        for (int i = 0; i < chunks.Count; i++)
         {
+            var id = chunks[i];
             if (!_repository.Content.Index.TryGet(id, out var location))
             {
-                _errors.Add(new RestoreError(display, $"data blob {id.ToShortString()} is missing from the repository; the file is incomplete"));
+                _errors.Add(new RestoreError(planned.Display, $"data blob {id.ToShortString()} is missing from the repository; the file is incomplete"));
                 planned.Failed = true;
+                verifyList = null; // an incomplete file cannot verify; it is reported already
                 continue;
             }
-            planned.Chunks.Add(location);
+            if (!_packNumbers.TryGetValue(location.PackId, out var pack))
+            {
+                _packNumbers[location.PackId] = pack = _packIds.Count;
+                _packIds.Add(location.PackId);
+            }
+            _placements.Add(new Placement(pack, location.Entry, planned, contentOffset));
+            contentOffset += location.Entry.RawLength;
+            if (verifyList is not null) verifyList[i] = location.Entry;
+            planned.Remaining++;
         }
-        planned.Remaining = planned.Chunks.Count;
-        // The locations (with the ids, for --verify) are all the restore needs now; the node is kept for its metadata
-        // until the end, and its id list would double the plan's memory per chunk.
+        planned.Chunks = verifyList;
+        // The placements are all the restore needs now; the node is kept for its metadata until the end, and its id list
+        // would double the plan's memory per chunk.
         entry.Node.Content = null;
         Progress.AddPlanned(entry.Node.Size);
         if (planned.Remaining == 0) Progress.AddFileDone();
@@ -193,102 +251,102 @@ public sealed class Restorer
 
     private static uint ResolveGid(Node node) => (node.Group is not null ? Accounts.GroupId(node.Group) : null) ?? node.Gid;
 
-    private sealed record BlobTarget(PlannedFile File, long ContentOffset);
-
     private async Task WriteContentAsync(CancellationToken cancellationToken)
     {
-        // pack → blob → every place it goes (one blob can fill many files and many offsets).
-        var packs = new Dictionary<ObjectId, Dictionary<ObjectId, (BlobLocation Location, List<BlobTarget> Targets)>>();
-        foreach (var file in _files)
+        // One flat array, sorted by pack and offset: each pack's placements are a run, and the places one blob goes to
+        // (a chunk shared by many files or offsets) are adjacent within it.
+        var placements = _placements;
+        System.Runtime.InteropServices.CollectionsMarshal.AsSpan(placements).Sort(static (a, b) => a.Pack != b.Pack ? a.Pack.CompareTo(b.Pack) : a.Entry.Offset.CompareTo(b.Entry.Offset));
+        var runs = new List<(int Start, int End)>();
+        for (int start = 0, end; start < placements.Count; start = end)
         {
-            long offset = 0;
-            foreach (var location in file.Chunks)
-            {
-                if (!packs.TryGetValue(location.PackId, out var blobs)) packs[location.PackId] = blobs = [];
-                if (!blobs.TryGetValue(location.Entry.Id, out var blob)) blobs[location.Entry.Id] = blob = (location, []);
-                blob.Targets.Add(new BlobTarget(file, offset));
-                offset += location.Entry.RawLength;
-            }
+            end = start + 1;
+            while (end < placements.Count && placements[end].Pack == placements[start].Pack) end++;
+            runs.Add((start, end));
         }
-        var work = packs.Select(p => (PackId: p.Key, Blobs: p.Value.Values.OrderBy(b => b.Location.Entry.Offset).ToList()))
-            .OrderBy(p => p.PackId).ToList();
-        await Parallel.ForEachAsync(work, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.Workers), CancellationToken = cancellationToken },
-            async (pack, ct) =>
+        using var buffers = new RestoreBuffers();
+        await Parallel.ForEachAsync(runs, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.Workers), CancellationToken = cancellationToken },
+            async (run, ct) =>
             {
-                int start = 0;
-                while (start < pack.Blobs.Count)
+                var scratch = buffers.Rent();
+                try
                 {
-                    int end = start + 1;
-                    long rangeStart = pack.Blobs[start].Location.Entry.Offset;
-                    long rangeEnd = rangeStart + pack.Blobs[start].Location.Entry.StoredLength;
-                    while (end < pack.Blobs.Count)
-                    {
-                        var next = pack.Blobs[end].Location.Entry;
-                        long nextEnd = next.Offset + next.StoredLength;
-                        if (next.Offset - rangeEnd > MaxReadGap || nextEnd - rangeStart > MaxReadLength) break;
-                        rangeEnd = Math.Max(rangeEnd, nextEnd);
-                        end++;
-                    }
-                    await RestoreRangeAsync(pack.PackId, pack.Blobs.GetRange(start, end - start), rangeStart, (int)(rangeEnd - rangeStart), ct).ConfigureAwait(false);
-                    start = end;
+                    await RestorePackAsync(placements, run.Start, run.End, scratch, ct).ConfigureAwait(false);
+                }
+                finally
+                {
+                    buffers.Return(scratch);
                 }
             }).ConfigureAwait(false);
     }
 
-    private async Task RestoreRangeAsync(ObjectId packId, List<(BlobLocation Location, List<BlobTarget> Targets)> blobs, long rangeStart, int rangeLength, CancellationToken cancellationToken)
+    // Reads one pack's needed blobs in a few large ranged reads (blobs closer than MaxReadGap share a read).
+    private async Task RestorePackAsync(List<Placement> placements, int start, int end, RestoreBuffers.Scratch scratch, CancellationToken cancellationToken)
     {
-        var buffer = LargeBuffers.Pool.Rent(rangeLength);
+        var packId = _packIds[placements[start].Pack];
+        while (start < end)
+        {
+            long rangeStart = placements[start].Entry.Offset;
+            long rangeEnd = rangeStart + placements[start].Entry.StoredLength;
+            int next = start + 1;
+            while (next < end)
+            {
+                var entry = placements[next].Entry;
+                long entryEnd = entry.Offset + entry.StoredLength;
+                if (entry.Offset - rangeEnd > MaxReadGap || entryEnd - rangeStart > MaxReadLength) break;
+                rangeEnd = Math.Max(rangeEnd, entryEnd);
+                next++;
+            }
+            await RestoreRangeAsync(packId, placements, start, next, rangeStart, (int)(rangeEnd - rangeStart), scratch, cancellationToken).ConfigureAwait(false);
+            start = next;
+        }
+    }
+
+    // Reads pack bytes [rangeStart, rangeStart + rangeLength) once and writes placements[first..end) from it.
+    private async Task RestoreRangeAsync(ObjectId packId, List<Placement> placements, int first, int end, long rangeStart, int rangeLength,
+        RestoreBuffers.Scratch scratch, CancellationToken cancellationToken)
+    {
+        var buffer = scratch.Range(rangeLength);
         try
         {
+            await _repository.Content.ReadPackRangeAsync(packId, rangeStart, buffer, cancellationToken).ConfigureAwait(false);
+        }
+        // A cold pack is not damage: it stops the restore with exit code 20 (the command looked for cold packs first, so
+        // only a store that misreported one gets here).
+        catch (Cairn.Storage.StorageException e) when (e.ExitCode is not (ExitCode.StorageFull or ExitCode.Interrupted or ExitCode.ColdStorage))
+        {
+            for (int i = first; i < end; i++) Fail(placements[i].File, $"{ContentStore.Describe(new BlobLocation(packId, placements[i].Entry))} cannot be read: {e.Message}");
+            return;
+        }
+        for (int i = first; i < end;)
+        {
+            var entry = placements[i].Entry;
+            int targetsEnd = i + 1;
+            while (targetsEnd < end && placements[targetsEnd].Entry.Offset == entry.Offset) targetsEnd++;
+            var plain = scratch.Plain((int)entry.RawLength);
+            bool decoded = true;
             try
             {
-                await _repository.Content.ReadPackRangeAsync(packId, rangeStart, buffer.AsMemory(0, rangeLength), cancellationToken).ConfigureAwait(false);
+                _repository.Content.Decode(new BlobLocation(packId, entry), buffer.Span.Slice((int)(entry.Offset - rangeStart), (int)entry.StoredLength), plain.Span);
             }
-            catch (Cairn.Storage.StorageException e) when (e.ExitCode != ExitCode.StorageFull && e.ExitCode != ExitCode.Interrupted)
+            catch (IntegrityException e)
             {
-                foreach (var (location, targets) in blobs) Fail(targets, $"{ContentStore.Describe(location)} cannot be read: {e.Message}");
-                return;
+                for (int t = i; t < targetsEnd; t++) Fail(placements[t].File, e.Message);
+                decoded = false;
             }
-            foreach (var (location, targets) in blobs)
-            {
-                var entry = location.Entry;
-                var plain = LargeBuffers.Pool.Rent((int)entry.RawLength);
-                try
-                {
-                    _repository.Content.Decode(location, buffer.AsSpan((int)(entry.Offset - rangeStart), (int)entry.StoredLength), plain.AsSpan(0, (int)entry.RawLength));
-                }
-                catch (IntegrityException e)
-                {
-                    LargeBuffers.Pool.Return(plain);
-                    Fail(targets, e.Message);
-                    continue;
-                }
-                try
-                {
-                    foreach (var target in targets) Write(target, plain.AsSpan(0, (int)entry.RawLength));
-                }
-                finally
-                {
-                    LargeBuffers.Pool.Return(plain);
-                }
-            }
-        }
-        finally
-        {
-            LargeBuffers.Pool.Return(buffer);
+            if (decoded)
+                for (int t = i; t < targetsEnd; t++) Write(placements[t], plain.Span);
+            i = targetsEnd;
         }
     }
 
-    private void Fail(List<BlobTarget> targets, string message)
+    private void Fail(PlannedFile file, string message)
     {
-        foreach (var target in targets)
-        {
-            target.File.Failed = true;
-            _errors.Add(new RestoreError(target.File.Display, message));
-        }
+        file.Failed = true;
+        _errors.Add(new RestoreError(file.Display, message));
     }
 
-    private void Write(BlobTarget target, ReadOnlySpan<byte> data)
+    private void Write(in Placement target, ReadOnlySpan<byte> data)
     {
         var file = target.File;
         var directory = file.Entry.Parent;
@@ -375,7 +433,7 @@ public sealed class Restorer
     private long Verify(CancellationToken cancellationToken)
     {
         long verified = 0;
-        Parallel.ForEach(_files.Where(f => !f.Failed), new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken }, file =>
+        Parallel.ForEach(_files.Where(f => !f.Failed && f.Chunks is not null), new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken }, file =>
         {
             try
             {
@@ -400,9 +458,9 @@ public sealed class Restorer
         var extents = node.Extents ?? [new Extent(0, node.Size)];
         int extentIndex = 0;
         long withinExtent = 0;
-        foreach (var chunk in file.Chunks)
+        foreach (var chunk in file.Chunks!)
         {
-            int length = (int)chunk.Entry.RawLength;
+            int length = (int)chunk.RawLength;
             var buffer = LargeBuffers.Pool.Rent(length);
             try
             {
@@ -422,7 +480,7 @@ public sealed class Restorer
                         withinExtent = 0;
                     }
                 }
-                if (_repository.Content.Hasher.Compute(buffer.AsSpan(0, length)) != chunk.Entry.Id) return false;
+                if (_repository.Content.Hasher.Compute(buffer.AsSpan(0, length)) != chunk.Id) return false;
             }
             finally
             {

@@ -83,6 +83,9 @@ internal static class BackupCommand
             }
             var snapshot = result.Snapshot;
             foreach (var warning in snapshot.Warnings) session.Warn($"{warning.Path}: {warning.Message}");
+            if (p.ColdParentTrees > 0)
+                session.Warn($"{p.ColdParentTrees} directory listings of the parent snapshot are in cold storage (an archived pack of an older " +
+                             "repository layout): those directories were read in full; nothing is stored twice");
             Report(session, result);
             return snapshot.Status == SnapshotStatus.Complete ? 0 : (int)ExitCode.Partial;
         });

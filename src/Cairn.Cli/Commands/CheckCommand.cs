@@ -24,6 +24,11 @@ internal static class CheckCommand
             "--read-data also reads every pack the index names (in parallel, in large ranges) and verifies every blob in it:\n" +
             "decryption, decompression and keyed hash, and that the pack's header matches the index. --read-data-subset does\n" +
             "the same for part of the packs, so that a daily job covers the whole repository over a month.\n\n" +
+            "Cold storage: the structure check reads no archived pack (S3 GLACIER or DEEP_ARCHIVE, Azure Archive). It\n" +
+            "checks their sizes from the listing against the index; a pack whose header it would read (rare) and a tree in an\n" +
+            "archived pack (older repositories mixed trees and data in packs) are reported as cold, not read, which is not\n" +
+            "damage. --read-data first finds the selected packs that are archived and stops with exit code 20, or with\n" +
+            "--thaw requests their thaw and waits.\n\n" +
             "The exit code is 0 when nothing is damaged and 14 when something is. Then run 'cairn repair index' (for damaged\n" +
             "index files, and missing or truncated packs) and 'cairn repair snapshots' (for snapshots that lost data).\n\n" +
             "Examples:\n" +
@@ -34,10 +39,16 @@ internal static class CheckCommand
             "  cairn check --json | jq '.affected[] | [.short_id, .path]'");
         command.Add(readData);
         command.Add(subset);
+        var thaw = ThawSettings.AddTo(command);
         context.SetAction(command, async (session, ct) =>
         {
-            var options = new CheckOptions { ReadData = ReadDataOption(session, readData, subset) };
+            thaw.Validate(session);
             await using var repository = await RepositoryAccess.OpenForReadingAsync(session, ct, loadIndex: false).ConfigureAwait(false);
+            var options = new CheckOptions
+            {
+                ReadData = ReadDataOption(session, readData, subset),
+                BeforeReadingData = (packs, token) => thaw.EnsureListedReadableAsync(session, repository.Blobs, packs, "check --read-data", token),
+            };
             var checker = new Checker(repository, options);
             var p = checker.Progress;
             var report = await ProgressDisplay.RunAsync(session, checker.RunAsync(ct),
@@ -89,7 +100,29 @@ internal static class CheckCommand
             Blobs = a.LostBlobs.Select(b => b.ToString()),
         }),
         UnreferencedPacks = r.UnreferencedPacks.Select(p => p.ToString()),
+        Cold = r.ArchivedPacks == 0 && r.ColdTrees.Count == 0 ? null : new
+        {
+            r.ArchivedPacks,
+            r.ArchivedBytes,
+            StorageClasses = r.ArchivedClasses,
+            PackHeadersNotRead = r.ColdPackHeaders.Select(p => p.ToString()),
+            TreesNotRead = r.ColdTrees.Select(t => new { Id = t.TreeId.ToString(), t.Path }),
+        },
     };
+
+    // Cold data is not damage: one line each for what is archived and what the check therefore did not read.
+    private static void PrintCold(Session session, CheckReport r)
+    {
+        if (r.ArchivedPacks > 0)
+            session.Info($"{r.ArchivedPacks} packs ({Format.Bytes(r.ArchivedBytes)}) are in cold storage ({string.Join(", ", r.ArchivedClasses)}): " +
+                         (r.ReadDataSubset is null ? "their sizes were checked against the index; their content was not read (check --read-data --thaw reads it)"
+                                                   : "their sizes were checked against the index"));
+        if (r.ColdPackHeaders.Count > 0)
+            session.Info($"{r.ColdPackHeaders.Count} archived packs need their header read to be checked: cold, not read");
+        if (r.ColdTrees.Count > 0)
+            session.Info($"{r.ColdTrees.Count} trees are in archived packs (first at {r.ColdTrees[0].Path}): cold, not read, nor anything below them. " +
+                         "Their packs mix trees and data (an older layout) and were archived by hand or by a lifecycle rule: move them back to a hot class");
+    }
 
     private static void Print(Session session, CheckReport r)
     {
@@ -106,6 +139,7 @@ internal static class CheckCommand
                          "(run 'cairn repair index' first, and do not prune before it)");
         else if (r.UnreferencedPacks.Count > 0)
             session.Info($"{r.UnreferencedPacks.Count} packs are not in the index (left by interrupted backups, not damage; 'cairn prune' removes them)");
+        PrintCold(session, r);
         if (r.IsClean)
         {
             session.Info("no errors were found");

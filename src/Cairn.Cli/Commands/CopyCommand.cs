@@ -36,13 +36,15 @@ internal static class CopyCommand
             "    there, so a new snapshot reads only its new chunks. Backups made directly into an unrelated destination\n" +
             "    do not deduplicate against copied data (their chunk boundaries differ); related ones do.\n\n" +
             "Each snapshot is written only after its data and index are stored, so an interrupted copy leaves every\n" +
-            "snapshot complete and continues where it stopped when run again. --json prints one object: related,\n" +
-            "dry_run, snapshots (per snapshot: id, short_id, time, hostname, paths, tags, action copied/skipped, copy_id,\n" +
+            "snapshot complete and continues where it stopped when run again. Source data in an archive class (S3 GLACIER\n" +
+            "or DEEP_ARCHIVE, Azure Archive) is found before anything is copied: copy stops with exit code 20 naming it, or\n" +
+            "with --thaw requests a thaw and waits. --json prints one object: related, dry_run,\n" +
+            "snapshots (per snapshot: id, short_id, time, hostname, paths, tags, action copied/skipped, copy_id,\n" +
             "blobs_added, bytes_added, bytes_added_stored, blobs_read, bytes_read) and the totals.\n\n" +
             "Exit codes: 0 done (also when everything was there already); 2 no source given, or it is the destination;\n" +
             "10 no source or destination repository; "  +
             "12 a wrong password (the message says which repository); 14 damaged data in the source; 17 a named snapshot\n" +
-            "does not exist in the source.\n\n" +
+            "does not exist in the source; 20 source data is in cold storage (see --thaw).\n\n" +
             "Examples:\n" +
             "  cairn -r /mnt/offsite copy --from-repo /srv/backup/repo --from-password-file /root/.cairn-pass\n" +
             "  CAIRN_FROM_REPOSITORY=/srv/backup/repo CAIRN_FROM_PASSWORD_FILE=/root/.pass cairn copy --host web1 --tag daily\n" +
@@ -53,13 +55,14 @@ internal static class CopyCommand
         var from = SourceRepositoryOptions.AddTo(command, "--from-repo", "--from-repository",
             "The repository to copy from (also $CAIRN_FROM_REPOSITORY).");
         var selection = SnapshotSelection.AddTo(command);
+        var thaw = ThawSettings.AddTo(command);
 
         context.SetAction(command, async (session, ct) =>
         {
             var sourceLocation = RepositoryAccess.Locate(session, from.Read(session));
             var destinationLocation = RepositoryAccess.Locate(session);
             if (sourceLocation.Address == destinationLocation.Address)
-                throw new CairnException($"the source and the destination are the same repository ({sourceLocation.Address})", ExitCode.Usage);
+                throw new CairnException($"the source and the destination are the same repository ({sourceLocation.Display})", ExitCode.Usage);
             // Shared locks on both, source first: a prune of the source must not pull data from under the copy, and one
             // of the destination must not delete what the copy just added. Always in this order, so two copies in
             // opposite directions cannot wait for each other.
@@ -82,6 +85,7 @@ internal static class CopyCommand
                     Report(session, outcome, dry);
                 },
             });
+            await thaw.EnsurePacksReadableAsync(session, source.Blobs, token => copier.FindSourcePacksAsync(snapshots, token), "copy", ct).ConfigureAwait(false);
             if (!session.Json && !session.Quiet)
                 session.Out.WriteLine(copier.Related
                     ? $"copying from related repository {source.Blobs.Location}: blobs and snapshots keep their ids"

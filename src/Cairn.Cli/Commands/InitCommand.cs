@@ -38,7 +38,7 @@ internal static class InitCommand
                     // Same folder twice would "init" over the source: refused here with the usual message by InitAsync,
                     // but only after asking for its password, so check the cheap way first.
                     if (sourceLocation.Address == location.Address)
-                        throw new CairnException($"the new repository and {from.Location.Name} are the same location ({location.Address})", ExitCode.Usage);
+                        throw new CairnException($"the new repository and {from.Location.Name} are the same location ({location.Display})", ExitCode.Usage);
                     source = await RepositoryAccess.OpenAsync(session, sourceLocation, ct).ConfigureAwait(false);
                 }
                 await using var repository = await RepositoryAccess.CreateAsync(session, location, ct, source).ConfigureAwait(false);
@@ -46,13 +46,13 @@ internal static class InitCommand
                 {
                     session.WriteJson(new
                     {
-                        MessageType = "initialized", Id = repository.Config.Id, Repository = location.Address, KeyId = repository.KeyId,
+                        MessageType = "initialized", Id = repository.Config.Id, Repository = location.Display, KeyId = repository.KeyId,
                         SharesSecretWith = source is null ? null : source.Blobs.Location,
                     });
                 }
                 else
                 {
-                    session.Info($"created repository {repository.Config.Id[..10]} at {location.Address}");
+                    session.Info($"created repository {repository.Config.Id[..10]} at {location.Display}");
                     if (source is not null)
                         session.Info($"it shares the master secret and chunker settings of {source.Blobs.Location}: copy between them keeps ids");
                 }

@@ -27,34 +27,63 @@ internal static class PruneCommand
             "'cairn check' to see the damage and 'cairn repair index' to rebuild the index from the packs.\n\n" +
             "Prune holds the exclusive lock (a dry run takes none), so it fails with 11 while a backup runs.\n" +
             "Memory grows with the number of blobs in the repository (about 300 bytes each), not with their size.\n\n" +
+            "Cold storage: planning reads no pack content, so prune runs on a repository whose data packs are archived (S3\n" +
+            "GLACIER or DEEP_ARCHIVE, Azure Archive). Unused archived packs are deleted without being read; partly used ones\n" +
+            "are kept as they are, not repacked (the plan counts them), because repacking reads them. With --thaw they are\n" +
+            "repacked like any other: prune first plans without a lock, requests their thaw and waits (backups keep running),\n" +
+            "then takes the lock and plans again. Mind the costs: a thaw is billed per GB, and deleting or repacking a pack\n" +
+            "before its class's minimum storage duration (S3 GLACIER 90 days, DEEP_ARCHIVE 180; Azure Cool 30, Cold 90,\n" +
+            "Archive 180) is billed as if it had stayed that long.\n\n" +
             "Examples:\n" +
             "  cairn prune --dry-run\n" +
             "  cairn prune\n" +
             "  cairn prune --max-unused 0              # repack every partly used pack\n" +
             "  cairn prune --max-unused unlimited      # only delete whole packs, never repack\n" +
-            "  cairn prune --max-repack-size 10G --json");
+            "  cairn prune --max-repack-size 10G --json\n" +
+            "  cairn prune --thaw --thaw-priority Bulk   # also repack partly used archived packs");
         var settings = PruneSettings.AddTo(command);
         var dryRun = new Option<bool>("--dry-run", "-n") { Description = "Print what would be deleted and repacked, and change nothing." };
         command.Add(dryRun);
+        var thaw = ThawSettings.AddTo(command);
         context.SetAction(command, async (session, ct) =>
         {
             var options = settings.Read(session);
+            thaw.Validate(session);
             bool dry = session.Get(dryRun);
+            if (thaw.Enabled(session))
+            {
+                options = options with { RepackArchived = true };
+                if (!dry) await ThawBeforeLockingAsync(session, options, thaw, ct).ConfigureAwait(false);
+            }
             // The exclusive lock is held, its lease refreshed, from before the plan until the last delete (the pruner
             // checks the lease before each deleting phase): a running backup's packs are not indexed yet and would
             // look like leftovers. A dry run deletes nothing and needs no lock.
             // The planner reads the index files itself (every copy of every blob) and fills the merged index as it goes.
             await using var repository = await RepositoryAccess.OpenAsync(session, ct, dry ? null : LockKind.Exclusive, loadIndex: false).ConfigureAwait(false);
-            return await RunAsync(session, repository, options, dry, ct).ConfigureAwait(false);
+            return await RunAsync(session, repository, options, dry, ct, thaw).ConfigureAwait(false);
         });
         return command;
+    }
+
+    // A thaw takes hours; waiting for it under the exclusive lock would stop every backup meanwhile. So prune --thaw plans
+    // once without a lock, thaws what that plan repacks, and only then locks and plans for real (which finds them readable).
+    private static async Task ThawBeforeLockingAsync(Session session, PruneOptions options, ThawSettings thaw, CancellationToken cancellationToken)
+    {
+        await using var unlocked = await RepositoryAccess.OpenAsync(session, cancellationToken, null, loadIndex: false).ConfigureAwait(false);
+        if (!Cairn.Storage.ColdData.CanArchive(unlocked.Blobs)) return;
+        session.Info("finding archived packs to repack (without a lock)...");
+        var plan = await PrunePlanner.PlanAsync(unlocked, options, cancellationToken).ConfigureAwait(false);
+        // A plan with problems is refused by the real run, which reports them.
+        if (plan.Problems.Count == 0)
+            await thaw.EnsureListedReadableAsync(session, unlocked.Blobs, plan.ArchivedPacksToRepack, "prune", cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Plans, prints, and (unless <paramref name="dryRun"/>) carries out a prune; returns the exit code. Also used by
     /// forget --prune, on the repository it already holds (under the exclusive lock unless it is a dry run).
     /// </summary>
-    public static async Task<int> RunAsync(Session session, Repository repository, PruneOptions options, bool dryRun, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(Session session, Repository repository, PruneOptions options, bool dryRun, CancellationToken cancellationToken,
+        ThawSettings? thaw = null)
     {
         session.Info("loading snapshots, trees, index and the list of packs...");
         var plan = await PrunePlanner.PlanAsync(repository, options, cancellationToken).ConfigureAwait(false);
@@ -67,6 +96,9 @@ internal static class PruneCommand
             else session.Info(!plan.HasWork ? "nothing to prune" : "dry run: nothing was changed");
             return 0;
         }
+        // Only prune --thaw plans to repack archived packs; normally they were thawed before the lock was taken.
+        if (thaw is not null && plan.ArchivedPacksToRepack.Count > 0)
+            await thaw.EnsureListedReadableAsync(session, repository.Blobs, plan.ArchivedPacksToRepack, "prune", cancellationToken).ConfigureAwait(false);
         // Even with nothing to delete, the pruner clears what killed backups left behind.
         var result = await Pruner.ExecuteAsync(repository, plan, options, cancellationToken).ConfigureAwait(false);
         if (!plan.HasWork && !session.Json)
@@ -111,6 +143,18 @@ internal static class PruneCommand
             $"copy {Count(s.BlobsToCopy, "used blob")} ({Format.Bytes(s.BytesToCopy)}), drop {Format.Bytes(s.BytesToRepack - s.BytesToCopy)}");
         session.Info($"to keep:     {Count(s.PacksToKeep, "pack")}, {Format.Bytes(s.UnusedBytesAfter)} unused left " +
             $"(--max-unused {options.MaxUnused}: {(options.MaxUnused.IsUnlimited ? "no limit" : "at most " + Format.Bytes(s.MaxUnusedBytes))})");
+        if (s.ArchivedPacks > 0)
+        {
+            session.Info($"cold:        {Count(s.ArchivedPacks, "pack")} in cold storage, {Format.Bytes(s.ArchivedBytes)}");
+            if (s.ArchivedPacksToDelete > 0)
+                session.Info($"             {Count(s.ArchivedPacksToDelete, "cold pack")} to delete ({Format.Bytes(s.ArchivedBytesToDelete)}) without reading them; " +
+                             "early-deletion fees apply to packs younger than their class's minimum storage duration");
+            if (s.ArchivedPacksKept > 0)
+                session.Info($"             {Count(s.ArchivedPacksKept, "partly used cold pack")} kept, not repacked ({Format.Bytes(s.ArchivedUnusedBytesKept)} unused): " +
+                             "repacking would read them; 'cairn prune --thaw' does");
+            if (s.ArchivedPacksToRepack > 0)
+                session.Info($"             {Count(s.ArchivedPacksToRepack, "cold pack")} to repack ({Format.Bytes(s.ArchivedBytesToRepack)}): thawed first");
+        }
         if (s.PacksListedAgain > 0)
             session.Info($"to merge:    {Count(s.PacksListedAgain, "pack")} listed by more than one index file (left by an interrupted prune)");
         session.Info($"will free:   {Format.Bytes(s.BytesToFree)}");

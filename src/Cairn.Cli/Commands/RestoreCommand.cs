@@ -19,13 +19,18 @@ internal static class RestoreCommand
             "permissions, owners (as root), modification times to the nanosecond, sparse files, extended attributes, FIFOs\n" +
             "and device nodes. Damaged or missing data does not stop the restore: each affected file is named on stderr with\n" +
             "the blob at fault, and the exit code is 14.\n\n" +
+            "Data in an archive class (S3 GLACIER or DEEP_ARCHIVE, Azure Archive) must be thawed first: restore finds the\n" +
+            "packs it needs that are archived before it writes anything, and stops with exit code 20 naming them, or with\n" +
+            "--thaw requests their thaw and waits.\n\n" +
             "Examples:\n" +
             "  cairn restore latest --target /tmp/restore\n" +
             "  cairn restore 3fa2c1d0 --target / --include /etc/nginx\n" +
-            "  cairn restore latest --target /tmp/r --exclude '*.log' --verify");
+            "  cairn restore latest --target /tmp/r --exclude '*.log' --verify\n" +
+            "  cairn restore latest --target /tmp/r --thaw --thaw-priority Expedited --thaw-wait 2h");
         command.Add(snapshotArg);
         foreach (var option in new Option[] { target, includes, excludes, verify }) command.Add(option);
         var selection = SnapshotSelection.AddTo(command);
+        var thaw = ThawSettings.AddTo(command);
         context.SetAction(command, async (session, ct) =>
         {
             await using var repository = await RepositoryAccess.OpenForReadingAsync(session, ct).ConfigureAwait(false);
@@ -37,6 +42,7 @@ internal static class RestoreCommand
                 Excludes = session.Get(excludes) ?? [],
                 Verify = session.Get(verify),
             });
+            await thaw.EnsurePacksReadableAsync(session, repository.Blobs, restorer.FindPacksAsync, "restore", ct).ConfigureAwait(false);
             var stopwatch = Stopwatch.StartNew();
             var p = restorer.Progress;
             var result = await ProgressDisplay.RunAsync(session, restorer.RunAsync(ct),

@@ -12,6 +12,13 @@ public sealed record CheckOptions
 
     /// <summary>Packs verified at once when reading data (each holds one read range, at most 8 MiB, in memory).</summary>
     public int ReadWorkers { get; init; } = Math.Max(2, Environment.ProcessorCount);
+
+    /// <summary>
+    /// With <see cref="ReadData"/>: called with the listing entries of the packs about to be read, after the listing and
+    /// the index are read and before anything else is checked or read. The CLI finds which are archived there, and
+    /// stops (exit code 20) or thaws them; throwing stops the check.
+    /// </summary>
+    public Func<IReadOnlyList<Cairn.Storage.BlobInfo>, CancellationToken, Task>? BeforeReadingData { get; init; }
 }
 
 /// <summary>Which packs <c>check --read-data</c> reads: all, a random share, or one of m fixed groups.</summary>

@@ -21,6 +21,9 @@ public sealed record DamagedBlob(ObjectId Id, ObjectType Type, ObjectId? PackId,
 /// </summary>
 public sealed record AffectedEntry(ObjectId SnapshotId, string Path, bool IsDirectory, IReadOnlyList<ObjectId> LostBlobs);
 
+/// <summary>A tree that is in an archived pack, so the check did not read it (or anything below it); not damage.</summary>
+public sealed record ColdTree(ObjectId TreeId, string Path);
+
 /// <summary>What <see cref="Checker"/> looked at and what it found. Lists are sorted, so reports compare across runs.</summary>
 public sealed class CheckReport
 {
@@ -71,6 +74,24 @@ public sealed class CheckReport
 
     /// <summary>Packs that no index file names: left by interrupted backups (not damage; prune removes them).</summary>
     public IReadOnlyList<ObjectId> UnreferencedPacks { get; init; } = [];
+
+    /// <summary>Packs the storage listing shows in an archive class (S3 GLACIER/DEEP_ARCHIVE, Azure Archive).</summary>
+    public int ArchivedPacks { get; init; }
+
+    /// <summary>Their total size.</summary>
+    public long ArchivedBytes { get; init; }
+
+    /// <summary>The archive classes they are in.</summary>
+    public IReadOnlyList<string> ArchivedClasses { get; init; } = [];
+
+    /// <summary>
+    /// Archived packs whose header the structure check would have read (their index entries leave gaps, so the size alone
+    /// proves nothing) and did not: cold, not read. Not damage.
+    /// </summary>
+    public IReadOnlyList<ObjectId> ColdPackHeaders { get; init; } = [];
+
+    /// <summary>Trees in archived packs (only in repositories whose packs mix trees and data): not read, nor what is below them.</summary>
+    public IReadOnlyList<ColdTree> ColdTrees { get; init; } = [];
 
     /// <summary>The snapshots that could be read, oldest first (for repair; not part of the printed report).</summary>
     public IReadOnlyList<Snapshot> SnapshotList { get; init; } = [];

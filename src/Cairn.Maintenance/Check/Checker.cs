@@ -24,6 +24,7 @@ public sealed class Checker(Repository repository, CheckOptions options)
     // (blob, pack) → the damaged copy; the pack is Zero for a referenced blob that no index lists.
     private readonly Dictionary<(ObjectId Blob, ObjectId Pack), DamagedBlob> _badCopies = [];
     private readonly HashSet<DamagedPack> _packProblems = [];
+    private readonly HashSet<ObjectId> _coldHeaders = [];
 
     /// <summary>Live counters for a progress display.</summary>
     public CheckProgress Progress { get; } = new();
@@ -33,15 +34,26 @@ public sealed class Checker(Repository repository, CheckOptions options)
     {
         var content = repository.Content;
         Progress.Phase = "listing packs";
-        var stored = new Dictionary<ObjectId, long>();
+        var listed = new Dictionary<ObjectId, BlobInfo>();
         await foreach (var info in repository.Blobs.ListAsync(BlobKind.Pack, cancellationToken).ConfigureAwait(false))
-            if (ObjectId.TryParse(info.Name.Name, out var id)) stored[id] = info.Length;
+            if (ObjectId.TryParse(info.Name.Name, out var id)) listed[id] = info;
+        var stored = listed.ToDictionary(p => p.Key, p => p.Value.Length);
 
         Progress.Phase = "reading the index";
         var (indexed, indexFiles, damagedIndexFiles) = await ReadIndexAsync(content, cancellationToken).ConfigureAwait(false);
 
+        // The packs to read are chosen (and, when archived, thawed or refused by the caller) before anything else is
+        // checked, so a command that cannot read them stops at once.
+        IReadOnlyList<ObjectId> selected = [];
+        if (options.ReadData is { } subset)
+        {
+            selected = subset.Select([.. indexed.Keys.Where(stored.ContainsKey)]);
+            if (options.BeforeReadingData is { } beforeReading)
+                await beforeReading([.. selected.Select(p => listed[p])], cancellationToken).ConfigureAwait(false);
+        }
+
         Progress.Phase = "checking packs";
-        var badPacks = await CheckPackStructureAsync(content, indexed, stored, cancellationToken).ConfigureAwait(false);
+        var badPacks = await CheckPackStructureAsync(content, indexed, listed, cancellationToken).ConfigureAwait(false);
         // Intact packs first: the in-memory index keeps a blob's first location, and that is the one trees are read from.
         foreach (var (packId, blobs) in indexed.OrderBy(p => badPacks.Contains(p.Key))) content.Index.AddPack(packId, blobs);
 
@@ -51,7 +63,11 @@ public sealed class Checker(Repository repository, CheckOptions options)
         Progress.Phase = "checking trees";
         var unreadable = new List<UnreadableTree>();
         var references = await ReferenceWalker.CollectAsync(repository, snapshots, unreadable.Add, cancellationToken).ConfigureAwait(false);
-        foreach (var tree in unreadable)
+        // A tree in an archived pack (an older repository's mixed pack, moved by a lifecycle rule) is intact, only cold:
+        // reported as not read, never as damage.
+        var coldTrees = unreadable.Where(t => t.Error is BlobArchivedException).Select(t => new ColdTree(t.TreeId, t.Path))
+            .OrderBy(t => t.Path, StringComparer.Ordinal).ToList();
+        foreach (var tree in unreadable.Where(t => t.Error is not BlobArchivedException))
         {
             var pack = content.Index.TryGet(tree.TreeId, out var location) ? location.PackId : ObjectId.Zero;
             AddBadCopy(tree.TreeId, ObjectType.Tree, pack, $"{ProblemOf(tree.Error)} (first seen at {tree.Path})");
@@ -61,10 +77,9 @@ public sealed class Checker(Repository repository, CheckOptions options)
                 AddBadCopy(id, ObjectType.Data, ObjectId.Zero, "no index entry lists it: it is missing from the repository");
 
         int packsRead = 0;
-        if (options.ReadData is { } subset)
+        if (options.ReadData is not null)
         {
             Progress.Phase = "reading data";
-            var selected = subset.Select([.. indexed.Keys.Where(stored.ContainsKey)]);
             Progress.SetToRead(selected.Count, selected.Sum(p => stored[p]));
             var verifier = new PackVerifier(content, Progress);
             await Parallel.ForEachAsync(selected, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.ReadWorkers), CancellationToken = cancellationToken },
@@ -105,6 +120,11 @@ public sealed class Checker(Repository repository, CheckOptions options)
             DamagedBlobs = damagedBlobs,
             Affected = [.. affected.OrderBy(a => order[a.SnapshotId]).ThenBy(a => a.Path, StringComparer.Ordinal)],
             UnreferencedPacks = [.. stored.Keys.Where(p => !indexed.ContainsKey(p)).Order()],
+            ArchivedPacks = listed.Values.Count(p => p.IsArchived),
+            ArchivedBytes = listed.Values.Where(p => p.IsArchived).Sum(p => p.Length),
+            ArchivedClasses = [.. listed.Values.Where(p => p.IsArchived).Select(p => p.StorageClass ?? "archive").Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)],
+            ColdPackHeaders = [.. _coldHeaders.Order()],
+            ColdTrees = coldTrees,
             SnapshotList = snapshots,
         };
     }
@@ -142,8 +162,9 @@ public sealed class Checker(Repository repository, CheckOptions options)
     // Sizes from the listing against what the index implies; headers are read only for packs whose index entries leave
     // gaps (where the size cannot be computed). Returns the packs found damaged.
     private async Task<HashSet<ObjectId>> CheckPackStructureAsync(ContentStore content, Dictionary<ObjectId, IReadOnlyList<BlobEntry>> indexed,
-        Dictionary<ObjectId, long> stored, CancellationToken cancellationToken)
+        Dictionary<ObjectId, BlobInfo> listed, CancellationToken cancellationToken)
     {
+        var stored = listed.ToDictionary(p => p.Key, p => p.Value.Length);
         var bad = new HashSet<ObjectId>();
         var needHeader = new List<ObjectId>();
         foreach (var (packId, blobs) in indexed)
@@ -168,6 +189,11 @@ public sealed class Checker(Repository repository, CheckOptions options)
                 : $"it is {length} bytes, but the index implies {expected}: it has {length - expected} bytes too many");
             MarkBeyondEnd(packId, blobs, length);
         }
+        // Structure never reads cold data: an archived pack's header is skipped and reported as not read (its size was
+        // still checked where the index's entries allow it).
+        var archived = await ColdData.FindArchivedAsync(repository.Blobs, needHeader.Select(p => listed[p]), cancellationToken).ConfigureAwait(false);
+        foreach (var info in archived.Blobs) _coldHeaders.Add(ObjectId.Parse(info.Name.Name));
+        needHeader.RemoveAll(_coldHeaders.Contains);
         var headerBad = new ConcurrentBag<ObjectId>();
         await Parallel.ForEachAsync(needHeader, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (packId, ct) =>
         {
@@ -176,6 +202,11 @@ public sealed class Checker(Repository repository, CheckOptions options)
             {
                 var header = await content.ReadPackHeaderAsync(packId, stored[packId], ct).ConfigureAwait(false);
                 problem = CompareHeader(header, indexed[packId], stored[packId]);
+            }
+            catch (BlobArchivedException)
+            {
+                lock (_gate) _coldHeaders.Add(packId);
+                return;
             }
             catch (Exception e) when (ReferenceWalker.IsUnreadable(e))
             {

@@ -24,7 +24,8 @@ public sealed class SnapshotCopier
     private readonly IdTranslation _translation = new();
     private readonly ConcurrentDictionary<ObjectId, Lazy<Task<ObjectId>>> _inFlight = new();
     private readonly SemaphoreSlim _workers;
-    private long _blobsRead, _bytesRead;
+    private long _blobsRead, _bytesRead, _seedTreesRead;
+    private bool _seeded;
 
     /// <summary>Prepares a copy from <paramref name="source"/> to <paramref name="destination"/> (both open, indexes loaded).</summary>
     public SnapshotCopier(Repository source, Repository destination, CopyOptions options)
@@ -63,22 +64,7 @@ public sealed class SnapshotCopier
     /// </summary>
     public async Task<CopyResult> RunAsync(IEnumerable<Snapshot> snapshots, CancellationToken cancellationToken)
     {
-        if (string.Equals(_source.Blobs.Location, _destination.Blobs.Location, StringComparison.Ordinal))
-            throw new CairnException($"the source and the destination are the same repository ({_source.Blobs.Location})", ExitCode.Usage);
-        var selected = snapshots.DistinctBy(s => s.Id).OrderBy(s => s.Time).ThenBy(s => s.Id).ToList();
-        var existing = await _destination.ListSnapshotsAsync(SnapshotFilter.All, cancellationToken).ConfigureAwait(false);
-        // Source snapshot id → its copy in the destination.
-        var copies = new Dictionary<ObjectId, ObjectId>();
-        foreach (var d in existing)
-        {
-            if (d.CopiedFrom is { } from) copies.TryAdd(from, d.Id);
-            if (Related) copies[d.Id] = d.Id;
-        }
-
-        long seedTreesRead = 0;
-        if (!Related && selected.Exists(s => !copies.ContainsKey(s.Id)))
-            seedTreesRead = await SeedAsync(selected.Where(s => !copies.ContainsKey(s.Id)), existing, cancellationToken).ConfigureAwait(false);
-
+        var (selected, copies) = await PrepareAsync(snapshots, cancellationToken).ConfigureAwait(false);
         _destination.Content.DiscardWrites = _options.DryRun;
         var outcomes = new List<SnapshotCopyOutcome>();
         foreach (var snapshot in selected)
@@ -97,7 +83,58 @@ public sealed class SnapshotCopier
             outcomes.Add(outcome);
             _options.OnSnapshot?.Invoke(outcome);
         }
-        return new CopyResult { Related = Related, DryRun = _options.DryRun, Snapshots = outcomes, SeedTreesRead = seedTreesRead };
+        return new CopyResult { Related = Related, DryRun = _options.DryRun, Snapshots = outcomes, SeedTreesRead = _seedTreesRead };
+    }
+
+    /// <summary>
+    /// The source packs that copying <paramref name="snapshots"/> reads data from: the chunks the destination lacks,
+    /// found by walking the snapshots' trees (which stay in hot packs) as the copy will, skipping what it would skip.
+    /// Writes nothing, so a command can find out which of these packs are archived before it copies anything. Seeds the
+    /// translation of unrelated repositories, which <see cref="RunAsync"/> then reuses.
+    /// </summary>
+    public async Task<IReadOnlyCollection<ObjectId>> FindSourcePacksAsync(IEnumerable<Snapshot> snapshots, CancellationToken cancellationToken)
+    {
+        var (selected, copies) = await PrepareAsync(snapshots, cancellationToken).ConfigureAwait(false);
+        var packs = new HashSet<ObjectId>();
+        var visited = new HashSet<ObjectId>();
+        var pending = new Stack<ObjectId>(selected.Where(s => !copies.ContainsKey(s.Id)).Select(s => s.Tree));
+        while (pending.TryPop(out var treeId))
+        {
+            if (!visited.Add(treeId) || TryKnown(treeId, out _)) continue;
+            var tree = await _source.LoadTreeAsync(treeId, cancellationToken).ConfigureAwait(false);
+            foreach (var node in tree.Nodes)
+            {
+                if (node.Kind == NodeKind.Directory) pending.Push(node.Subtree);
+                else if (node.Content is { } chunks)
+                    foreach (var chunk in chunks)
+                        if (!TryKnown(chunk, out _) && _source.Content.Index.TryGet(chunk, out var location)) packs.Add(location.PackId);
+            }
+        }
+        return packs;
+    }
+
+    /// <summary>
+    /// The snapshots to consider, oldest first, and the copies the destination already has (source id → copy id); seeds
+    /// the translation once, for the snapshots still to copy.
+    /// </summary>
+    private async Task<(List<Snapshot> Selected, Dictionary<ObjectId, ObjectId> Copies)> PrepareAsync(IEnumerable<Snapshot> snapshots, CancellationToken cancellationToken)
+    {
+        if (string.Equals(_source.Blobs.Location, _destination.Blobs.Location, StringComparison.Ordinal))
+            throw new CairnException($"the source and the destination are the same repository ({_source.Blobs.Location})", ExitCode.Usage);
+        var selected = snapshots.DistinctBy(s => s.Id).OrderBy(s => s.Time).ThenBy(s => s.Id).ToList();
+        var existing = await _destination.ListSnapshotsAsync(SnapshotFilter.All, cancellationToken).ConfigureAwait(false);
+        var copies = new Dictionary<ObjectId, ObjectId>();
+        foreach (var d in existing)
+        {
+            if (d.CopiedFrom is { } from) copies.TryAdd(from, d.Id);
+            if (Related) copies[d.Id] = d.Id;
+        }
+        if (!_seeded && !Related && selected.Exists(s => !copies.ContainsKey(s.Id)))
+        {
+            _seedTreesRead = await SeedAsync(selected.Where(s => !copies.ContainsKey(s.Id)), existing, cancellationToken).ConfigureAwait(false);
+            _seeded = true;
+        }
+        return (selected, copies);
     }
 
     /// <summary>

@@ -82,6 +82,13 @@ public sealed record PruneOptions
     /// </summary>
     public IReadOnlySet<ObjectId> ExcludedSnapshots { get; init; } = new HashSet<ObjectId>();
 
+    /// <summary>
+    /// Partly used packs in an archive class may be repacked (prune --thaw: the caller thaws them before executing the
+    /// plan). Off by default: repacking reads the pack, so archived packs are kept as they are and only deleted when no
+    /// blob in them is used, which needs no read.
+    /// </summary>
+    public bool RepackArchived { get; init; }
+
     /// <summary>How many packs are read, and how many blobs deleted, at once.</summary>
     public int Parallelism { get; init; } = 4;
 

@@ -32,6 +32,12 @@ internal sealed class PackUsage(ObjectId id, IReadOnlyList<BlobEntry> blobs)
     /// <summary>Size in the storage.</summary>
     public long Size { get; set; }
 
+    /// <summary>The listing shows it in an archive class: it cannot be read (repacked) without a thaw.</summary>
+    public bool IsArchived { get; set; }
+
+    /// <summary>Its storage class as the listing names it, if any.</summary>
+    public string? StorageClass { get; set; }
+
     /// <summary>Sum of the blobs' sealed lengths (the pack minus its header).</summary>
     public long BlobBytes { get; set; }
 
@@ -92,6 +98,22 @@ public sealed record PruneStatistics
     public int PacksToKeep { get; init; }
     /// <summary>Unused bytes left in the packs that stay.</summary>
     public long UnusedBytesAfter { get; init; }
+    /// <summary>Packs in an archive class (cold), as the listing shows them.</summary>
+    public int ArchivedPacks { get; init; }
+    /// <summary>Their size.</summary>
+    public long ArchivedBytes { get; init; }
+    /// <summary>Archived packs deleted whole (no read needed; early-deletion fees may apply).</summary>
+    public int ArchivedPacksToDelete { get; init; }
+    /// <summary>Their size.</summary>
+    public long ArchivedBytesToDelete { get; init; }
+    /// <summary>Partly used archived packs kept as they are because repacking would read them (prune --thaw repacks them).</summary>
+    public int ArchivedPacksKept { get; init; }
+    /// <summary>Unused bytes in those packs.</summary>
+    public long ArchivedUnusedBytesKept { get; init; }
+    /// <summary>Archived packs chosen for repacking (only with <see cref="PruneOptions.RepackArchived"/>): they are thawed first.</summary>
+    public int ArchivedPacksToRepack { get; init; }
+    /// <summary>Their size.</summary>
+    public long ArchivedBytesToRepack { get; init; }
     /// <summary>The most unused bytes the --max-unused limit tolerates after prune.</summary>
     public long MaxUnusedBytes { get; init; }
     /// <summary>What prune expects to free: deleted packs, plus repacked packs minus what is copied out of them.</summary>
@@ -138,4 +160,12 @@ public sealed class PrunePlan
 
     /// <summary>Packs in the storage that no index names.</summary>
     internal IReadOnlyList<PackUsage> Unindexed { get; }
+
+    /// <summary>
+    /// The archived packs the plan repacks (empty unless <see cref="PruneOptions.RepackArchived"/>), as listed: they must
+    /// be thawed before <see cref="Pruner.ExecuteAsync"/> reads them.
+    /// </summary>
+    public IReadOnlyList<Cairn.Storage.BlobInfo> ArchivedPacksToRepack =>
+        [.. Packs.Where(p => p.Action == PackAction.Repack && p.IsArchived)
+            .Select(p => new Cairn.Storage.BlobInfo(ContentStore.PackName(p.Id), p.Size, p.StorageClass, IsArchived: true))];
 }

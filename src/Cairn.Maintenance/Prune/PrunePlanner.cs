@@ -135,10 +135,12 @@ public static class PrunePlanner
             listed.Add(id);
             if (!packs.TryGetValue(id, out var pack))
             {
-                unindexed.Add(new PackUsage(id, []) { Size = info.Length, Action = PackAction.Delete });
+                unindexed.Add(new PackUsage(id, []) { Size = info.Length, Action = PackAction.Delete, IsArchived = info.IsArchived, StorageClass = info.StorageClass });
                 continue;
             }
             pack.Size = info.Length;
+            pack.IsArchived = info.IsArchived;
+            pack.StorageClass = info.StorageClass;
             long expected = PackFormat.ExpectedLength(pack.Blobs);
             if (info.Length != expected)
                 problems.Add($"pack {id.ToShortString()} is {info.Length} bytes, but its index entries describe {expected} bytes (truncated or damaged): run 'cairn check'");
@@ -206,8 +208,8 @@ public static class PrunePlanner
     /// <summary>Chooses an action for every pack (restic's algorithm, without its special cases for small and tree packs).</summary>
     private static PruneStatistics Decide(IEnumerable<PackUsage> packs, List<PackUsage> unindexed, PruneOptions options)
     {
-        long usedBytes = 0, unusedBytes = 0, unusedBlobs = 0, deleteBytes = 0, totalBytes = 0;
-        int deletePacks = 0;
+        long usedBytes = 0, unusedBytes = 0, unusedBlobs = 0, deleteBytes = 0, totalBytes = 0, coldKeptUnused = 0;
+        int deletePacks = 0, coldKept = 0;
         var candidates = new List<PackUsage>();
         foreach (var pack in packs)
         {
@@ -224,7 +226,15 @@ public static class PrunePlanner
             else
             {
                 pack.Action = PackAction.Keep;
-                if (pack.UnusedBlobs > 0) candidates.Add(pack);
+                if (pack.UnusedBlobs == 0) continue;
+                // Repacking reads the pack: an archived one stays as it is unless the caller will thaw it.
+                if (pack.IsArchived && !options.RepackArchived)
+                {
+                    coldKept++;
+                    coldKeptUnused += pack.UnusedBytes;
+                    continue;
+                }
+                candidates.Add(pack);
             }
         }
 
@@ -254,6 +264,8 @@ public static class PrunePlanner
 
         int keep = 0;
         foreach (var pack in packs) if (pack.Action == PackAction.Keep) keep++;
+        var all = packs.Concat(unindexed).ToList();
+        var archived = all.Where(p => p.IsArchived).ToList();
         return new PruneStatistics
         {
             Packs = keep + deletePacks + repackPacks + unindexed.Count,
@@ -271,6 +283,14 @@ public static class PrunePlanner
             BytesToCopy = copyBytes,
             PacksToKeep = keep,
             UnusedBytesAfter = unusedAfter,
+            ArchivedPacks = archived.Count,
+            ArchivedBytes = archived.Sum(p => p.Size),
+            ArchivedPacksToDelete = archived.Count(p => p.Action == PackAction.Delete),
+            ArchivedBytesToDelete = archived.Where(p => p.Action == PackAction.Delete).Sum(p => p.Size),
+            ArchivedPacksKept = coldKept,
+            ArchivedUnusedBytesKept = coldKeptUnused,
+            ArchivedPacksToRepack = archived.Count(p => p.Action == PackAction.Repack),
+            ArchivedBytesToRepack = archived.Where(p => p.Action == PackAction.Repack).Sum(p => p.Size),
             MaxUnusedBytes = maxUnused,
         };
     }

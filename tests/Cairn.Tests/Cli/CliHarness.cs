@@ -40,11 +40,23 @@ internal sealed class CliHarness : IDisposable
 
     public Dictionary<string, string?> Env { get; }
 
+    /// <summary>Cold-storage tests: the store every location opens (a store double); null opens real stores.</summary>
+    public Func<string, Cairn.Storage.IBlobStore>? StoreOverride { get; set; }
+
+    /// <summary>The CLI's clock; null is the system clock.</summary>
+    public TimeProvider? Time { get; set; }
+
     public async Task<CliResult> RunAsync(params string[] args)
     {
         using var stdout = new MemoryStream();
         using var stderr = new StringWriter();
-        int code = await Program.RunAsync(args, stdout, stderr, Env);
+        int code = StoreOverride is null && Time is null
+            ? await Program.RunAsync(args, stdout, stderr, Env)
+            : await Program.RunAsync(args, new CliEnvironment(stdout, stderr, Env, interactive: false, stderrIsTerminal: false)
+            {
+                Time = Time ?? TimeProvider.System,
+                StoreOverride = StoreOverride,
+            }, CancellationToken.None);
         return new CliResult(code, stdout.ToArray(), stderr.ToString());
     }
 
@@ -57,6 +69,16 @@ internal sealed class CliHarness : IDisposable
     }
 
     public async Task InitAsync() => await RunAsync(0, "init");
+
+    /// <summary>Asserts the run failed the way expected errors must: one "cairn: …" line containing <paramref name="expected"/>, no stack trace.</summary>
+    public static void AssertOneLine(CliResult result, string expected)
+    {
+        var lines = result.Stderr.TrimEnd().Split('\n');
+        Assert.True(lines.Length == 1, $"expected one line on stderr, got {result}");
+        Assert.StartsWith("cairn: ", lines[0]);
+        Assert.Contains(expected, lines[0]);
+        Assert.DoesNotContain("   at ", result.Stderr);
+    }
 
     /// <summary>A small tree: text files, an empty file, an empty dir, a subdirectory, a symlink, a hardlink, odd modes and ns mtimes.</summary>
     public string MakeTree(string name = "src")

@@ -73,6 +73,44 @@ public sealed class GoldenRepositoryTests
         }
     }
 
+    /// <summary>
+    /// Version 1 writers put trees and data in the same packs; later writers keep them apart so data packs can go to an
+    /// archive class. Both layouts live side by side in one repository: the old pack counts as hot (it holds trees), new
+    /// backups write packs of one type each, and check finds nothing wrong.
+    /// </summary>
+    [Fact]
+    public async Task Version_1_packs_mixing_trees_and_data_stay_hot_beside_the_new_layout()
+    {
+        var copy = Path.Combine(Path.GetTempPath(), "cairn-golden-" + Guid.NewGuid().ToString("N"));
+        var source = copy + "-source";
+        CopyDirectory(SourceDirectory, copy);
+        try
+        {
+            await using var repository = await Repository.OpenAsync(new LocalBlobStore(copy), Encoding.UTF8.GetBytes(Password), CancellationToken.None);
+            var old = repository.Content.Index.Entries.GroupBy(e => e.Value.PackId).Single();
+            Assert.Equal([Cairn.Content.ObjectType.Data, Cairn.Content.ObjectType.Tree], old.Select(e => e.Value.Entry.Type).Distinct().Order());
+            Assert.Equal(StorageTier.Hot, Cairn.Content.ContentStore.TierOf([.. old.Select(e => e.Value.Entry)]));
+
+            Directory.CreateDirectory(source);
+            File.WriteAllText(Path.Combine(source, "new.txt"), "written by a later version\n");
+            await new Archiver(repository, new BackupOptions { Paths = [source] }, TimeProvider.System).RunAsync(CancellationToken.None);
+            var packs = repository.Content.Index.Entries.Where(e => e.Value.PackId != old.Key).GroupBy(e => e.Value.PackId).ToList();
+            Assert.Equal(2, packs.Count);
+            Assert.All(packs, p => Assert.Single(p.Select(e => e.Value.Entry.Type).Distinct()));
+
+            await using var reopened = await Repository.OpenAsync(new LocalBlobStore(copy), Encoding.UTF8.GetBytes(Password), CancellationToken.None, loadIndex: false);
+            var report = await new Cairn.Maintenance.Check.Checker(reopened, new Cairn.Maintenance.Check.CheckOptions { ReadData = Cairn.Maintenance.Check.PackSubset.All })
+                .RunAsync(CancellationToken.None);
+            Assert.True(report.IsClean);
+            Assert.Equal(3, report.PacksRead);
+        }
+        finally
+        {
+            Directory.Delete(copy, recursive: true);
+            if (Directory.Exists(source)) Directory.Delete(source, recursive: true);
+        }
+    }
+
     private static async Task WriteGoldenAsync(string destination)
     {
         if (Directory.Exists(destination)) Directory.Delete(destination, recursive: true);

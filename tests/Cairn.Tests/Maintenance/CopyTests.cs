@@ -212,8 +212,8 @@ public sealed class CopyTests : IDisposable
         var failing = new CountingBlobStore(new LocalBlobStore(DestinationPath));
         var init = new RepositoryInitOptions { Kdf = KdfParameters.ForTests, ShareSecretWith = related ? source : null };
         await (await Repository.InitAsync(failing, Encoding.UTF8.GetBytes(DestinationPassword), init, TimeProvider.System, s_ct)).DisposeAsync();
-        // Each snapshot's data fits one pack: the first copy's upload succeeds, the second's fails.
-        failing.PackPutsBeforeFailure = 1;
+        // Each snapshot's data fits one pack and its trees another: the first copy's two uploads succeed, the second's fail.
+        failing.PackPutsBeforeFailure = 2;
         await using (var interrupted = await OpenAsync(failing, DestinationPassword))
         {
             await Assert.ThrowsAsync<StorageException>(() => new SnapshotCopier(source, interrupted, new CopyOptions()).RunAsync([first, second], s_ct));

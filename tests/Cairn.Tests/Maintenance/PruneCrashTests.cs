@@ -13,8 +13,8 @@ public sealed class PruneCrashTests(ITestOutputHelper output)
     private static readonly PruneOptions s_options = new() { MaxUnused = UnusedLimit.Absolute(0), Parallelism = 2 };
 
     /// <summary>
-    /// A repository where prune has every kind of work: a pack to delete, two to repack, a leftover pack no index
-    /// names, and four index files to supersede.
+    /// A repository where prune has every kind of work: packs to delete (a data pack and three tree packs), two to
+    /// repack, a leftover pack no index names, and four index files to supersede.
     /// </summary>
     private static async Task<PruneFixture> CreateBusyRepositoryAsync()
     {
@@ -44,7 +44,7 @@ public sealed class PruneCrashTests(ITestOutputHelper output)
         // A full run tells how many writes there are, and in which order they come.
         var counter = new CrashingBlobStore(new LocalBlobStore(f.RepositoryPath));
         var (plan, _) = await f.PruneAsync(s_options, counter);
-        Assert.Equal(1, plan.Statistics.PacksToDelete);
+        Assert.Equal(4, plan.Statistics.PacksToDelete);
         Assert.Equal(2, plan.Statistics.PacksToRepack);
         Assert.Equal(1, plan.Statistics.UnindexedPacks);
         Assert.Equal(4, plan.Statistics.IndexFiles);

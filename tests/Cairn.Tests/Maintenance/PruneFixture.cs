@@ -118,6 +118,15 @@ internal sealed class PruneFixture : IAsyncDisposable
     public List<string> PackFiles() =>
         Directory.Exists(Path.Combine(RepositoryPath, "data")) ? [.. Directory.GetFiles(Path.Combine(RepositoryPath, "data"), "*", SearchOption.AllDirectories).Order()] : [];
 
+    /// <summary>Packs of file data; every backup writes its trees to packs of their own (<see cref="TreePackFiles"/>).</summary>
+    public List<string> DataPackFiles() => [.. PackFiles().Where(p => !HoldsTrees(p))];
+
+    /// <summary>Packs of trees.</summary>
+    public List<string> TreePackFiles() => [.. PackFiles().Where(HoldsTrees)];
+
+    private bool HoldsTrees(string pack) =>
+        Cairn.Content.Packs.PackFormat.ReadHeader(File.ReadAllBytes(pack), Repository.Content.Cipher, pack).Exists(e => e.Type == ObjectType.Tree);
+
     public List<string> IndexFiles() => [.. Directory.GetFiles(Path.Combine(RepositoryPath, "index")).Order()];
 
     /// <summary>Every file of the repository with a hash of its content, to prove that nothing changed.</summary>

@@ -7,14 +7,14 @@ namespace Cairn.Tests.Maintenance;
 /// <summary>Prune refuses, deleting nothing, when check would find missing or damaged data.</summary>
 public sealed class PruneRefusalTests
 {
-    /// <summary>Three backups in three packs; the first is forgotten, so prune has a pack to delete if it runs.</summary>
+    /// <summary>Three backups, each with a data pack and a tree pack; the first is forgotten, so prune has packs to delete if it runs.</summary>
     private static async Task<(PruneFixture F, string Needed)> CreateAsync()
     {
         var f = await PruneFixture.CreateAsync();
         var gone = await f.BackupSeedsAsync(1, 2);
         var firstPacks = f.PackFiles();
         await f.BackupSeedsAsync(3, 4);
-        var needed = Assert.Single(f.PackFiles().Except(firstPacks));
+        var needed = Assert.Single(f.DataPackFiles().Except(firstPacks));
         await f.BackupSeedsAsync(3, 5);
         await f.ForgetAsync(gone);
         return (f, needed);
@@ -69,7 +69,7 @@ public sealed class PruneRefusalTests
             if (Cairn.Content.Index.IndexFile.Decode(payload, file).Packs.Any(p => p.PackId == packId)) File.Delete(file);
         }
 
-        // The snapshot's trees were in that pack too, so the walk through them stops.
+        // The snapshot's tree pack was in that index file too, so the walk through its trees stops.
         await AssertRefusedAsync(f, "a tree of the snapshots cannot be read: tree blob ");
         Assert.True(File.Exists(needed));
     }
@@ -93,11 +93,11 @@ public sealed class PruneRefusalTests
         var f = await PruneFixture.CreateAsync();
         await using var _ = f;
         var first = await f.BackupSeedsAsync(1, 2);
-        var lost = Assert.Single(f.PackFiles());
+        var lost = Assert.Single(f.DataPackFiles());
         var lostIndex = Assert.Single(f.IndexFiles());
         await f.BackupSeedsAsync(1, 2, 3);
         await f.ForgetAsync(first);
-        // The second snapshot's trees are in its own pack, but the chunks of f1 and f2 were only in the first one.
+        // The second snapshot's trees are in its own tree pack, but the chunks of f1 and f2 were only in the first data pack.
         File.Delete(lost);
         File.Delete(lostIndex);
 

@@ -17,21 +17,24 @@ public sealed class PruneTests
     {
         await using var f = await PruneFixture.CreateAsync();
         var first = await f.BackupSeedsAsync(1, 2);
-        var firstPack = Assert.Single(f.PackFiles());
+        // Its data pack and its tree pack: the next backup changes every directory on the path, so it shares no tree.
+        var firstPacks = f.PackFiles();
+        Assert.Single(f.DataPackFiles());
+        Assert.Single(f.TreePackFiles());
         await f.BackupSeedsAsync(3, 4);
         await f.ForgetAsync(first);
-        long before = f.PackBytes, firstPackSize = new FileInfo(firstPack).Length;
+        long before = f.PackBytes, firstPacksSize = firstPacks.Sum(p => new FileInfo(p).Length);
 
         var (plan, result) = await f.PruneAsync();
 
         Assert.Empty(plan.Problems);
-        Assert.Equal(1, plan.Statistics.PacksToDelete);
+        Assert.Equal(2, plan.Statistics.PacksToDelete);
         Assert.Equal(0, plan.Statistics.PacksToRepack);
-        Assert.Equal(firstPackSize, plan.Statistics.BytesToFree);
-        Assert.False(File.Exists(firstPack));
-        Assert.Equal(before - firstPackSize, f.PackBytes);
-        Assert.Equal(firstPackSize, result.BytesFreed);
-        Assert.Equal(1, result.PacksDeleted);
+        Assert.Equal(firstPacksSize, plan.Statistics.BytesToFree);
+        Assert.DoesNotContain(firstPacks, File.Exists);
+        Assert.Equal(before - firstPacksSize, f.PackBytes);
+        Assert.Equal(firstPacksSize, result.BytesFreed);
+        Assert.Equal(2, result.PacksDeleted);
         await f.AssertAllRestorableAsync();
         await AssertNoUnusedDataAsync(f);
     }
@@ -45,7 +48,7 @@ public sealed class PruneTests
 
         var (plan, result) = await f.PruneAsync();
 
-        Assert.Equal(2, plan.Statistics.PacksToDelete);
+        Assert.Equal(4, plan.Statistics.PacksToDelete); // a data pack and a tree pack per backup
         Assert.Equal(0, result.IndexFilesWritten);
         Assert.Equal(2, result.IndexFilesDeleted);
         Assert.Empty(f.PackFiles());
@@ -58,9 +61,9 @@ public sealed class PruneTests
     {
         await using var f = await PruneFixture.CreateAsync();
         var first = await f.BackupSeedsAsync(1, 2, 3, 4);
-        var oldPack = Assert.Single(f.PackFiles());
+        var oldPack = Assert.Single(f.DataPackFiles());
         await f.BackupSeedsAsync(1, 2, 5);
-        var secondPack = Assert.Single(f.PackFiles().Except([oldPack]));
+        var secondPack = Assert.Single(f.DataPackFiles().Except([oldPack]));
         await f.ForgetAsync(first);
         var oldEntries = ReadPackHeader(f, oldPack);
         long before = f.PackBytes;
@@ -68,10 +71,10 @@ public sealed class PruneTests
         var (plan, result) = await f.PruneAsync();
 
         Assert.Equal(1, plan.Statistics.PacksToRepack);
-        Assert.Equal(0, plan.Statistics.PacksToDelete);
+        Assert.Equal(1, plan.Statistics.PacksToDelete); // the first backup's tree pack
         Assert.False(File.Exists(oldPack));
         Assert.True(File.Exists(secondPack));
-        var newPack = Assert.Single(f.PackFiles().Except([secondPack]));
+        var newPack = Assert.Single(f.DataPackFiles().Except([secondPack]));
         var references = await CollectReferencesAsync(f);
         var expectedIds = oldEntries.Select(e => e.Id).Where(id => references.Contains(id)).Order().ToList();
         Assert.Equal(expectedIds, ReadPackHeader(f, newPack).Select(e => e.Id).Order().ToList());
@@ -93,9 +96,9 @@ public sealed class PruneTests
     {
         var big = Enumerable.Range(1, 10).ToDictionary(i => $"f{i}", i => PruneFixture.Data(i));
         var first = await f.BackupAsync(new Dictionary<string, byte[]>(big) { ["small"] = PruneFixture.Data(99, 50_000) });
-        var bigPack = Assert.Single(f.PackFiles());
+        var bigPack = Assert.Single(f.DataPackFiles());
         var second = await f.BackupAsync(new Dictionary<string, byte[]>(big) { ["f20"] = PruneFixture.Data(20), ["f22"] = PruneFixture.Data(22) });
-        var smallPack = Assert.Single(f.PackFiles().Except([bigPack]));
+        var smallPack = Assert.Single(f.DataPackFiles().Except([bigPack]));
         await f.BackupAsync(new Dictionary<string, byte[]>(big) { ["f22"] = PruneFixture.Data(22), ["f21"] = PruneFixture.Data(21) });
         await f.ForgetAsync(first);
         await f.ForgetAsync(second);
@@ -145,7 +148,8 @@ public sealed class PruneTests
     {
         await using var f = await PruneFixture.CreateAsync();
         var (big, small) = await CreateTwoPartlyUsedPacksAsync(f);
-        var state = f.RepositoryState();
+        var dataPacks = f.DataPackFiles().ToDictionary(p => p, File.ReadAllBytes);
+        var treeBlobBytes = f.TreePackFiles().ToDictionary(p => p, p => ReadPackHeader(f, p).Sum(e => (long)e.StoredLength));
         var options = new PruneOptions
         {
             MaxUnused = limit switch { "unlimited" => UnusedLimit.Unlimited, "90%" => UnusedLimit.Percent(90), _ => UnusedLimit.Absolute(10 << 20) },
@@ -154,10 +158,14 @@ public sealed class PruneTests
         var (plan, result) = await f.PruneAsync(options);
 
         Assert.Equal(0, plan.Statistics.PacksToRepack);
-        Assert.False(plan.HasWork);
-        Assert.Equal(plan.Statistics.UnusedBytes, result.UnusedBytesRemaining);
+        // Only the tree packs of the two forgotten snapshots go (no tree of theirs is still used); no data pack changes.
+        Assert.Equal(2, plan.Statistics.PacksToDelete);
+        var deletedTreePacks = treeBlobBytes.Keys.Where(p => !File.Exists(p)).ToList();
+        Assert.Equal(2, deletedTreePacks.Count);
+        Assert.Equal(plan.Statistics.UnusedBytes - deletedTreePacks.Sum(p => treeBlobBytes[p]), result.UnusedBytesRemaining);
         Assert.True(File.Exists(big) && File.Exists(small));
-        Assert.Equal(state, f.RepositoryState());
+        Assert.Equal(dataPacks.Keys, f.DataPackFiles());
+        foreach (var (pack, bytes) in dataPacks) Assert.True(bytes.AsSpan().SequenceEqual(File.ReadAllBytes(pack)), $"{pack} changed");
     }
 
     [Fact]
@@ -221,7 +229,8 @@ public sealed class PruneTests
     {
         await using var f = await PruneFixture.CreateAsync();
         await f.BackupSeedsAsync(1, 2, 3);
-        var original = Assert.Single(f.PackFiles());
+        var original = Assert.Single(f.DataPackFiles());
+        var before = f.PackFiles();
         var entries = ReadPackHeader(f, original);
         var packId = ObjectId.Parse(Path.GetFileName(original));
         // Copy every blob into a second, indexed pack, as an interrupted prune that wrote its new index would leave.
@@ -236,7 +245,7 @@ public sealed class PruneTests
             }
             await store.FlushAsync(CancellationToken.None);
         }
-        var copy = Assert.Single(f.PackFiles().Except([original]));
+        var copy = Assert.Single(f.PackFiles().Except(before));
         long packSize = new FileInfo(original).Length;
         Assert.Equal(packSize, new FileInfo(copy).Length);
 
@@ -245,7 +254,7 @@ public sealed class PruneTests
         Assert.Equal(entries.Count, plan.Statistics.DuplicateBlobs);
         Assert.Equal(1, plan.Statistics.PacksToDelete);
         Assert.Equal(0, plan.Statistics.PacksToRepack);
-        Assert.Contains(Assert.Single(f.PackFiles()), new[] { original, copy });
+        Assert.Contains(Assert.Single(f.DataPackFiles()), new[] { original, copy });
         Assert.Equal(packSize, result.BytesFreed);
         await f.AssertAllRestorableAsync();
         await AssertNoUnusedDataAsync(f);
@@ -256,7 +265,7 @@ public sealed class PruneTests
     {
         await using var f = await PruneFixture.CreateAsync();
         var first = await f.BackupSeedsAsync(1, 2, 3);
-        var pack = Assert.Single(f.PackFiles());
+        var pack = Assert.Single(f.DataPackFiles());
         await f.BackupSeedsAsync(1, 4);
         await f.ForgetAsync(first);
         // Flip a byte inside the chunk of f1, which is used and would be copied.

@@ -1,17 +1,18 @@
-namespace Cairn.Storage.S3;
+namespace Cairn.Storage;
 
 /// <summary>
-/// A read-only, seekable view of <c>length</c> bytes of another stream from <c>start</c> on. The SDK reads a request
-/// body from position 0 to Length, and may seek back to resend it; the spool file's blob starts wherever its caller
-/// left the position, so the window re-bases it without copying. Disposing the window leaves the inner stream open:
-/// the spool file belongs to its writer.
+/// A read-only, seekable view of <c>length</c> bytes of another stream from <c>start</c> on: a remote store uploads
+/// one blob (or one block of it) straight from a spool file this way. HTTP clients read a request body from position 0
+/// to Length and may seek back to resend it, while the blob starts wherever the caller left the file's position.
+/// Disposing the window leaves the inner stream open: the spool file belongs to its writer.
 /// </summary>
-internal sealed class StreamWindow : Stream
+public sealed class StreamWindow : Stream
 {
     private readonly Stream _inner;
     private readonly long _start;
     private long _position;
 
+    /// <summary>The window of <paramref name="length"/> bytes of <paramref name="inner"/> from <paramref name="start"/>.</summary>
     public StreamWindow(Stream inner, long start, long length)
     {
         _inner = inner;
