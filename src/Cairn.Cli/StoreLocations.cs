@@ -33,6 +33,7 @@ internal static class StoreLocations
         if (prefix is null) return new LocalBlobStore(location);
         IBlobStore store = prefix switch
         {
+            "s3:" => env.DisposeWhenDone(Cairn.Storage.S3.S3BlobStore.Open(location, transfer, env.Get)),
             "azure:" => OpenAzure(location, transfer, env),
             "rest:" => RestLocations.OpenRest(location, transfer, env),
             "rclone:" => RestLocations.OpenRclone(location, transfer, env),
