@@ -24,7 +24,10 @@ internal static class SftpErrors
     public static bool IsConnectionLost(Exception e) =>
         e is SshConnectionException or SocketException or ObjectDisposedException or IOException
         || (e is SshException && e is not SftpException && e is not SshOperationTimeoutException && e is not SshAuthenticationException)
-        || (e is InvalidOperationException && e.Message.Contains("not connected", StringComparison.OrdinalIgnoreCase));
+        // SSH.NET reports a session that died under it as InvalidOperationException: "Client not connected." or, when the
+        // server went away mid-operation, "The session is not open." (seen when sshd was killed during a backup).
+        || (e is InvalidOperationException && (e.Message.Contains("not connected", StringComparison.OrdinalIgnoreCase)
+                                              || e.Message.Contains("session is not open", StringComparison.OrdinalIgnoreCase)));
 
     /// <summary>
     /// The storage error for a failed <paramref name="operation"/> ("read", "write", …) on <paramref name="path"/>;
