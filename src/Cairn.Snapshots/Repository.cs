@@ -64,18 +64,8 @@ public sealed class Repository : IAsyncDisposable
     public RepositoryLease? Lease { get; internal set; }
 
     /// <summary>True if the store holds a config file (so it is, or claims to be, a repository).</summary>
-    public static async Task<bool> ExistsAsync(IBlobStore blobs, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await blobs.StatAsync(BlobName.Config, cancellationToken).ConfigureAwait(false);
-            return true;
-        }
-        catch (BlobNotFoundException)
-        {
-            return false;
-        }
-    }
+    public static async Task<bool> ExistsAsync(IBlobStore blobs, CancellationToken cancellationToken) =>
+        await blobs.TryStatAsync(BlobName.Config, cancellationToken).ConfigureAwait(false) is not null;
 
     /// <summary>Creates a repository: a fresh master key wrapped by <paramref name="password"/>, then the config.</summary>
     public static async Task<Repository> InitAsync(IBlobStore blobs, ReadOnlyMemory<byte> password, RepositoryInitOptions options,

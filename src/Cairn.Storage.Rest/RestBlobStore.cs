@@ -171,16 +171,7 @@ public sealed class RestBlobStore : IBlobStore, IContainerStore
         if (kind == BlobKind.Config)
         {
             // The protocol lists folders; the config is a single file, present or not.
-            BlobInfo? config = null;
-            try
-            {
-                config = await StatAsync(BlobName.Config, cancellationToken).ConfigureAwait(false);
-            }
-            catch (BlobNotFoundException)
-            {
-            }
-
-            if (config is { } found) yield return found;
+            if (await this.TryStatAsync(BlobName.Config, cancellationToken).ConfigureAwait(false) is { } found) yield return found;
             yield break;
         }
 
@@ -242,14 +233,8 @@ public sealed class RestBlobStore : IBlobStore, IContainerStore
     /// </summary>
     public async Task CreateContainerIfMissingAsync(CancellationToken cancellationToken)
     {
-        try
-        {
-            await StatAsync(BlobName.Config, cancellationToken).ConfigureAwait(false);
-            return; // a repository is there already; init reports that itself
-        }
-        catch (BlobNotFoundException)
-        {
-        }
+        // A repository is there already: init reports that itself.
+        if (await this.TryStatAsync(BlobName.Config, cancellationToken).ConfigureAwait(false) is not null) return;
 
         var root = new BlobName(BlobKind.Config, "repository");
         await SendAsync(root, "create", () => new HttpRequestMessage(HttpMethod.Post, "?create=true"), ExpectSuccess(root, "create"), cancellationToken)

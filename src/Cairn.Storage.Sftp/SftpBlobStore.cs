@@ -166,16 +166,7 @@ public sealed class SftpBlobStore : IBlobStore, IContainerStore
         cancellationToken.ThrowIfCancellationRequested();
         if (kind == BlobKind.Config)
         {
-            BlobInfo? config = null;
-            try
-            {
-                config = await StatAsync(BlobName.Config, cancellationToken).ConfigureAwait(false);
-            }
-            catch (BlobNotFoundException)
-            {
-            }
-
-            if (config is { } found) yield return found;
+            if (await this.TryStatAsync(BlobName.Config, cancellationToken).ConfigureAwait(false) is { } found) yield return found;
             yield break;
         }
 

@@ -112,16 +112,7 @@ public static class ColdData
         var archived = new List<BlobInfo>();
         await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (name, ct) =>
         {
-            BlobInfo info;
-            try
-            {
-                info = await store.StatAsync(name, ct).ConfigureAwait(false);
-            }
-            catch (BlobNotFoundException)
-            {
-                return;
-            }
-            if (!info.IsArchived) return;
+            if (await store.TryStatAsync(name, ct).ConfigureAwait(false) is not { IsArchived: true } info) return;
             lock (archived) archived.Add(info);
         }).ConfigureAwait(false);
         archived.Sort((a, b) => string.CompareOrdinal(a.Name.Name, b.Name.Name));
