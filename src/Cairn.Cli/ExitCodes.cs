@@ -20,6 +20,7 @@ internal static class ExitCodes
         (ExitCode.StorageUnreachable, "the storage could not be reached (connection refused, name not resolved, timed out) after retrying"),
         (ExitCode.StorageAccessDenied, "the storage refused the credentials (wrong key or password, expired token, no permission)"),
         (ExitCode.ColdStorage, "data the command needs is in an archive class (S3 Glacier, Azure Archive): run it again with --thaw, or later when a thaw finished"),
+        (ExitCode.ComponentFailed, "a component of the job failed (dump tool or API error, server unreachable, tool missing): the snapshot is recorded as failed"),
         (ExitCode.Interrupted, "interrupted (Ctrl-C or SIGTERM)"),
     ];
 

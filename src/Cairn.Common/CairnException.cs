@@ -33,6 +33,8 @@ public enum ExitCode
     StorageAccessDenied = 19,
     /// <summary>Data the command must read is in an archive storage class and must be thawed first.</summary>
     ColdStorage = 20,
+    /// <summary>A component of a job failed (its dump tool or API call failed, or the tool is missing); the snapshot is recorded as failed.</summary>
+    ComponentFailed = 21,
     /// <summary>The operation was interrupted (Ctrl-C or SIGTERM).</summary>
     Interrupted = 130,
 }

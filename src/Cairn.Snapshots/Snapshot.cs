@@ -69,6 +69,23 @@ public sealed record SnapshotComponent
     public string? ServerVersion { get; init; }
     /// <summary>The data's format, e.g. "tree" or "pg_dump plain".</summary>
     public string? Format { get; init; }
+    /// <summary>
+    /// The directory of the snapshot's root tree that holds this component's data (its name, for job snapshots);
+    /// null for a plain <c>cairn backup</c>, whose files are the whole root tree.
+    /// </summary>
+    public string? Path { get; init; }
+    /// <summary>Why the component failed, in the tool's own words (for a failed component).</summary>
+    public string? Error { get; init; }
+    /// <summary>What the component holds, for listings: databases, "db.schema.table" names, key prefixes, paths.</summary>
+    public IReadOnlyList<string>? Items { get; init; }
+    /// <summary>Further facts the component's restore needs or a reader wants (dump options, server settings); no secrets.</summary>
+    public IReadOnlyDictionary<string, string>? Details { get; init; }
+    /// <summary>Bytes the component produced (dump stream sizes, or file sizes).</summary>
+    public long? Bytes { get; init; }
+    /// <summary>Plaintext bytes of blobs that were new to the repository (what deduplication did not save).</summary>
+    public long? BytesAdded { get; init; }
+    /// <summary>Wall-clock seconds the component took.</summary>
+    public double? DurationSeconds { get; init; }
 }
 
 /// <summary>
@@ -93,6 +110,8 @@ public sealed record Snapshot
     public IReadOnlyList<string> Tags { get; init; } = [];
     /// <summary>The snapshot this one was compared against for unchanged files.</summary>
     [JsonConverter(typeof(NullableObjectIdJsonConverter))] public ObjectId? Parent { get; init; }
+    /// <summary>The job that made this snapshot (<c>cairn job run NAME</c>); null for a plain <c>cairn backup</c>.</summary>
+    public string? Job { get; init; }
     /// <summary>The instance (service) this snapshot belongs to, for component jobs.</summary>
     public string? Instance { get; init; }
     /// <summary>The environment (dev/test/prod), for component jobs.</summary>

@@ -1,0 +1,20 @@
+namespace Cairn.Components;
+
+/// <summary>A kind of component: its config name, its options record, and how to make an instance from them.</summary>
+/// <param name="Name">The <c>type:</c> value in the config file, e.g. "postgres".</param>
+/// <param name="OptionsType">The sealed <see cref="ComponentOptions"/> record its YAML keys bind to.</param>
+/// <param name="Create">Makes the component from its name and bound options.</param>
+/// <param name="Summary">One line for <c>cairn job list</c>, the JSON Schema and the docs.</param>
+public sealed record ComponentType(string Name, Type OptionsType, Func<string, ComponentOptions, IComponent> Create, string Summary);
+
+/// <summary>Every component type this build knows, by config name. Each type adds one line here.</summary>
+public static class ComponentCatalog
+{
+    /// <summary>All types, in the order the docs list them.</summary>
+    public static IReadOnlyList<ComponentType> All { get; } =
+    [
+    ];
+
+    /// <summary>The type with that config name, or null.</summary>
+    public static ComponentType? Find(string name) => All.FirstOrDefault(t => t.Name == name);
+}
