@@ -55,6 +55,13 @@ internal static class ConfigNodeReader
             problems.Add(new ConfigProblem(file, (int)e.Start.Line, (int)e.Start.Column, "YAML syntax: " + Clean(message)));
             return null;
         }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner fails this way, with no position, when the text ends inside a flow collection.
+            var lines = text.TrimEnd().Split('\n');
+            problems.Add(new ConfigProblem(file, lines.Length, lines[^1].Length + 1, "YAML syntax: the file ends early: is a '{', '[' or quote not closed?"));
+            return null;
+        }
         if (stream.Documents.Count == 0) return null;
         if (stream.Documents.Count > 1)
         {

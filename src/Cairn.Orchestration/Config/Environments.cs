@@ -42,7 +42,7 @@ internal static class Environments
         {
             if (selected == fileEnvironment) return rest;
             var defined = (environments?.Entries.Select(e => e.Key.Value) ?? []).ToList();
-            var where = (ConfigNode?)environmentsNode ?? root.Get("environment") ?? root;
+            var where = (ConfigNode?)root.Entries.FirstOrDefault(e => e.Key.Value == "environments").Key ?? root.Get("environment") ?? root;
             var hint = defined.Count == 0
                 ? fileEnvironment is null ? "the file defines no environments" : $"the file defines only its own environment '{fileEnvironment}'"
                 : "defined: " + string.Join(", ", defined) + (fileEnvironment is not null && !defined.Contains(fileEnvironment) ? $" (and the file's own '{fileEnvironment}')" : "");
