@@ -148,5 +148,6 @@ internal sealed class ConfigShape
         type.IsClass && type != typeof(string) && ListElement(type) is null && DictionaryValue(type) is null;
 
     /// <summary>A record whose instances are named by their key in a mapping (targets, jobs): it has a string Name.</summary>
-    public static bool IsNamed(Type type) => IsRecord(type) && type.GetProperty("Name")?.PropertyType == typeof(string);
+    public static bool IsNamed(Type type) =>
+        IsRecord(type) && type != typeof(ComponentDefinition) && type.GetProperty("Name")?.PropertyType == typeof(string);
 }

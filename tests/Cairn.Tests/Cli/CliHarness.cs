@@ -43,6 +43,9 @@ internal sealed class CliHarness : IDisposable
     /// <summary>Cold-storage tests: the store every location opens (a store double); null opens real stores.</summary>
     public Func<string, Cairn.Storage.IBlobStore>? StoreOverride { get; set; }
 
+    /// <summary>Config tests: the component types config files bind to; null is the built-in catalog.</summary>
+    public IReadOnlyList<Cairn.Components.ComponentType>? ComponentTypes { get; set; }
+
     /// <summary>The CLI's clock; null is the system clock.</summary>
     public TimeProvider? Time { get; set; }
 
@@ -50,12 +53,13 @@ internal sealed class CliHarness : IDisposable
     {
         using var stdout = new MemoryStream();
         using var stderr = new StringWriter();
-        int code = StoreOverride is null && Time is null
+        int code = StoreOverride is null && Time is null && ComponentTypes is null
             ? await Program.RunAsync(args, stdout, stderr, Env)
             : await Program.RunAsync(args, new CliEnvironment(stdout, stderr, Env, interactive: false, stderrIsTerminal: false)
             {
                 Time = Time ?? TimeProvider.System,
                 StoreOverride = StoreOverride,
+                ComponentTypes = ComponentTypes,
             }, CancellationToken.None);
         return new CliResult(code, stdout.ToArray(), stderr.ToString());
     }
