@@ -13,6 +13,8 @@ public static class ComponentCatalog
     /// <summary>All types, in the order the docs list them.</summary>
     public static IReadOnlyList<ComponentType> All { get; } =
     [
+        new("files", typeof(Files.FilesOptions), (name, o) => new Files.FilesComponent(name, (Files.FilesOptions)o), "File trees (paths, excludes) with optional pre and post hook commands"),
+        new("command", typeof(Command.CommandOptions), (name, o) => new Command.CommandComponent(name, (Command.CommandOptions)o), "Any command's standard output as one file, with an optional restore command fed it on stdin"),
     ];
 
     /// <summary>The type with that config name, or null.</summary>
