@@ -3,8 +3,8 @@
 #
 # Starts one member on 127.0.0.1:$etcd_port (peer $etcd_peer_port) with its data under .build/servers/etcd, turns
 # authentication on (user root with a generated password, so the wrong-password test has something to refuse) and
-# puts test keys under a few prefixes: /app/config/ (small text values), /registry/pods/ (1 KiB values, enough data
-# for the dedup test), /services/ (keys attached to a one-hour lease) and one key with a binary value.
+# puts test keys under a few prefixes: /app/config/ (small text values), /registry/pods/ (6000 keys of 1 KiB, a
+# database of several of the repository's 1 MiB chunks, so the dedup test can show something), /services/ (keys attached to a one-hour lease) and one key with a binary value.
 # Exports:
 #   CAIRN_TEST_ETCD_ENDPOINT   http://127.0.0.1:22379
 #   CAIRN_TEST_ETCD_USER, CAIRN_TEST_ETCD_PASSWORD   the root user and its password
@@ -46,7 +46,8 @@ mkdir -p "$etcd_dir/scratch"
 etcd --name cairn-test --data-dir "$etcd_dir/data" \
     --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
     --listen-peer-urls "http://127.0.0.1:$etcd_peer_port" --initial-advertise-peer-urls "http://127.0.0.1:$etcd_peer_port" \
-    --initial-cluster "cairn-test=http://127.0.0.1:$etcd_peer_port"  --logger zap \
+    --initial-cluster "cairn-test=http://127.0.0.1:$etcd_peer_port" --logger zap \
+    --max-txn-ops 2000 --max-request-bytes 4194304 \
     >"$etcd_dir/server.log" 2>&1 &
 etcd_pid=$!
 echo "$etcd_pid" >"$etcd_dir/server.pid"
@@ -76,16 +77,16 @@ if ! { etcd_ctl user add "root:$etcd_password" && etcd_ctl user grant-role root 
     return 1
 fi
 
-# Keys go in through 'etcdctl txn' (at most 128 operations each, etcd's default limit): one process per hundred
-# keys instead of one per key keeps the script fast.
+# Keys go in through 'etcdctl txn', a thousand at a time (the member allows 2000 operations and 4 MiB per request,
+# instead of 128 and 1.5 MiB): a few processes and fsyncs instead of one per key keep the script fast.
 etcd_lease=$(ETCDCTL_USER="root:$etcd_password" etcd_ctl lease grant 3600 | awk '{print $2}')
-etcd_filler=$(head -c 600 /dev/urandom | base64 -w0)
+etcd_filler=$(head -c 1500 /dev/urandom | base64 -w0)
 etcd_txn_input() { # prints txn input putting keys $1..$2 of the kind $3
     echo
     local i
     for ((i = $1; i < $2; i++)); do
         case $3 in
-        pods) echo "put /registry/pods/default/pod-$i \"{\\\"name\\\":\\\"pod-$i\\\",\\\"spec\\\":\\\"${etcd_filler:i%200:400}\\\"}\"" ;;
+        pods) echo "put /registry/pods/default/pod-$i \"{\\\"name\\\":\\\"pod-$i\\\",\\\"spec\\\":\\\"${etcd_filler:i%900:1000}\\\"}\"" ;;
         config) echo "put /app/config/setting-$i value-$i" ;;
         esac
     done
@@ -93,8 +94,8 @@ etcd_txn_input() { # prints txn input putting keys $1..$2 of the kind $3
     echo
 }
 etcd_failed=0
-for ((start = 0; start < 1000; start += 100)); do
-    etcd_txn_input "$start" $((start + 100)) pods | ETCDCTL_USER="root:$etcd_password" etcd_ctl txn >/dev/null 2>>"$etcd_dir/setup.log" || etcd_failed=1
+for ((start = 0; start < 6000; start += 1000)); do
+    etcd_txn_input "$start" $((start + 1000)) pods | ETCDCTL_USER="root:$etcd_password" etcd_ctl txn >/dev/null 2>>"$etcd_dir/setup.log" || etcd_failed=1
 done
 etcd_txn_input 0 50 config | ETCDCTL_USER="root:$etcd_password" etcd_ctl txn >/dev/null 2>>"$etcd_dir/setup.log" || etcd_failed=1
 for i in 1 2 3; do
@@ -102,9 +103,9 @@ for i in 1 2 3; do
 done
 printf 'binary\0value\377\001' | ETCDCTL_USER="root:$etcd_password" etcd_ctl put /app/binary >/dev/null 2>>"$etcd_dir/setup.log" || etcd_failed=1
 etcd_keys=$(ETCDCTL_USER="root:$etcd_password" etcd_ctl get "" --prefix --keys-only 2>/dev/null | grep -c .)
-if ((etcd_failed != 0)) || [[ "$etcd_keys" != 1054 ]]; then
+if ((etcd_failed != 0)) || [[ "$etcd_keys" != 6054 ]]; then
     tail -5 "$etcd_dir/setup.log"
-    echo "etcd.sh: could not put the test keys (1054 expected, etcd has ${etcd_keys:-none}; log: $etcd_dir/setup.log)"
+    echo "etcd.sh: could not put the test keys (6054 expected, etcd has ${etcd_keys:-none}; log: $etcd_dir/setup.log)"
     return 1
 fi
 echo "etcd $(etcd --version | awk '/etcd Version/ {print $3}') on 127.0.0.1:$etcd_port with $etcd_keys keys"
