@@ -1,8 +1,7 @@
-using System.Net;
-using System.Net.Sockets;
 using Cairn.Components;
 using Cairn.Components.Etcd;
 using Cairn.Snapshots;
+using Cairn.Tests.Storage.Rest;
 
 namespace Cairn.Tests.Components.Etcd;
 
@@ -120,7 +119,7 @@ public sealed class EtcdComponentTests
     public async Task A_stopped_server_fails_the_component_and_the_next_endpoint_is_tried_first()
     {
         await using var harness = await ComponentHarness.CreateAsync();
-        var stopped = $"http://127.0.0.1:{ClosedPort()}";
+        var stopped = $"http://127.0.0.1:{RestTestServers.ClosedPort()}";
 
         var failed = await harness.BackupAsync("etcd", new EtcdComponent("etcd", EtcdTestServer.Options with { Endpoints = [stopped] }));
         var recorded = Assert.Single(failed.Components);
@@ -153,11 +152,4 @@ public sealed class EtcdComponentTests
     }
 
     private static string Decoded(string base64) => System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(base64));
-
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

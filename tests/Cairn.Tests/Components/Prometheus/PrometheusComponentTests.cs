@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Cairn.Components;
 using Cairn.Components.Prometheus;
 using Cairn.Snapshots;
+using Cairn.Tests.Storage.Rest;
 
 namespace Cairn.Tests.Components.Prometheus;
 
@@ -105,7 +105,7 @@ public sealed class PrometheusComponentTests
     public async Task A_stopped_server_fails_the_component()
     {
         await using var harness = await ComponentHarness.CreateAsync();
-        var component = new PrometheusComponent("prometheus", Options with { Url = $"http://127.0.0.1:{ClosedPort()}" });
+        var component = new PrometheusComponent("prometheus", Options with { Url = $"http://127.0.0.1:{RestTestServers.ClosedPort()}" });
 
         var snapshot = await harness.BackupAsync("prometheus", component);
 
@@ -150,13 +150,6 @@ public sealed class PrometheusComponentTests
         var answer = JsonNode.Parse(await http.GetStringAsync($"{url}/api/v1/query?query={Uri.EscapeDataString(query)}&time={time}"))!;
         var result = answer["data"]!["result"]!.AsArray();
         return result.Count == 0 ? null : result[0]!["value"]![1]!.GetValue<string>();
-    }
-
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static string Required(string name) =>
