@@ -15,6 +15,8 @@ public static class ComponentCatalog
     [
         new("files", typeof(Files.FilesOptions), (name, o) => new Files.FilesComponent(name, (Files.FilesOptions)o), "File trees (paths, excludes) with optional pre and post hook commands"),
         new("command", typeof(Command.CommandOptions), (name, o) => new Command.CommandComponent(name, (Command.CommandOptions)o), "Any command's standard output as one file, with an optional restore command fed it on stdin"),
+        new("etcd", typeof(Etcd.EtcdOptions), (name, o) => new Etcd.EtcdComponent(name, (Etcd.EtcdOptions)o), "etcd v3 clusters (also Kubernetes): a v3 snapshot and a logical export of all keys"),
+        new("prometheus", typeof(Prometheus.PrometheusOptions), (name, o) => new Prometheus.PrometheusComponent(name, (Prometheus.PrometheusOptions)o), "Prometheus: a TSDB snapshot through the admin API, plus config and rule files"),
     ];
 
     /// <summary>The type with that config name, or null.</summary>
