@@ -120,6 +120,7 @@ public static class Program
         root.Add(Commands.Repair.RepairCommand.Create(context));
         root.Add(UnlockCommand.Create(context));
         root.Add(CopyCommand.Create(context));
+        root.Add(Commands.Job.JobCommand.Create(context));
         return root;
     }
 }
