@@ -63,7 +63,8 @@ internal static class Passwords
         return end < 0 ? text : text[..end];
     }
 
-    private static byte[] RunCommand(string command, CliEnvironment env)
+    /// <summary>Runs a password command with /bin/sh and returns its first line of output.</summary>
+    public static byte[] RunCommand(string command, CliEnvironment env)
     {
         var start = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, UseShellExecute = false };
         start.ArgumentList.Add("-c");

@@ -49,15 +49,15 @@ internal static class RepositoryAccess
 
     /// <summary>Opens (and optionally locks) the repository at <paramref name="location"/>; errors about a source repository say so.</summary>
     public static async Task<Repository> OpenAsync(Session session, RepositoryLocation location, CancellationToken cancellationToken,
-        LockKind? lockKind = null, bool loadIndex = true)
+        LockKind? lockKind = null, bool loadIndex = true, Func<byte[]>? password = null)
     {
         var store = StoreLocations.Open(location.Address, session.Transfer, session.Env);
         await EnsureExistsAsync(store, location, cancellationToken).ConfigureAwait(false);
-        var password = Passwords.Resolve(session, location);
+        var key = password?.Invoke() ?? Passwords.Resolve(session, location);
         var lockRequest = lockKind is { } kind ? new LockRequest(kind, LockOptions(session), session.Env.Time) : null;
         try
         {
-            return await Repository.OpenAsync(store, password, cancellationToken, StoreLocations.ContentOptions(location.Address, session.Transfer),
+            return await Repository.OpenAsync(store, key, cancellationToken, StoreLocations.ContentOptions(location.Address, session.Transfer),
                 lockRequest: lockRequest, loadIndex: loadIndex).ConfigureAwait(false);
         }
         catch (CairnException e) when (!location.Role.HasDefault)

@@ -17,10 +17,15 @@ internal static class LsCommand
             "List the files and directories of a snapshot recursively, with their absolute paths as backed up.\n" +
             "With --json, prints one JSON object per line: first the snapshot, then one per entry with name, type, path,\n" +
             "uid, gid, user, group, size, mode, permissions and mtime (as restic's ls --json).\n\n" +
+            "For a snapshot made by a job (cairn job run), ls without PATH lists its components instead: name, type,\n" +
+            "status, items (databases, tables, keys, paths: what each holds), bytes and error; with --json one object\n" +
+            "per component (struct_type \"component\") after the snapshot. 'cairn ls SNAPSHOT /' lists every file, and\n" +
+            "'cairn ls SNAPSHOT /NAME' those of component NAME.\n\n" +
             "Examples:\n" +
             "  cairn ls latest\n" +
             "  cairn ls -l 3fa2c1d0 /srv/www\n" +
-            "  cairn ls latest --host web1 --json");
+            "  cairn ls latest --host web1 --json\n" +
+            "  cairn ls latest /db");
         command.Add(snapshotArg);
         command.Add(pathArg);
         command.Add(longFormat);
@@ -41,6 +46,11 @@ internal static class LsCommand
                 session.Out.WriteLine($"snapshot {snapshot.Id.ToShortString()} of [{string.Join(" ", snapshot.Paths)}] at {Format.LocalTime(snapshot.Time)}:");
             }
 
+            if (snapshot.Job is not null && session.Get(pathArg) is null)
+            {
+                ListComponents(session, snapshot);
+                return 0;
+            }
             var entries = session.Get(pathArg) is { } path
                 ? Below(repository, snapshot, path, ct)
                 : TreeWalker.WalkAsync(repository, snapshot.Tree, "/", ct);
@@ -64,6 +74,27 @@ internal static class LsCommand
         if (start is not null && start.Kind != NodeKind.Directory) yield break;
         await foreach (var entry in TreeWalker.WalkAsync(repository, start?.Subtree ?? snapshot.Tree, display, ct).ConfigureAwait(false))
             yield return entry;
+    }
+
+    // A job snapshot's root holds one directory per component; what matters first is what each holds and how it went.
+    private static void ListComponents(Session session, Cairn.Snapshots.Snapshot snapshot)
+    {
+        foreach (var c in snapshot.Components)
+        {
+            if (session.Json)
+            {
+                session.WriteJson(new
+                {
+                    c.Name, c.Type, Status = c.Status.ToString().ToLowerInvariant(), c.Path, c.Error, c.Tool, c.ServerVersion, c.Format,
+                    Items = c.Items ?? [], c.Bytes, c.BytesAdded, c.DurationSeconds, StructType = "component",
+                });
+                continue;
+            }
+            session.Out.WriteLine($"{c.Name} ({c.Type}): {c.Status.ToString().ToLowerInvariant()}, {Format.Bytes(c.Bytes ?? 0)}"
+                + (c.Format is { } format ? $", {format}" : "") + (c.Tool is { } tool ? $", {tool}" : "") + (c.ServerVersion is { } server ? $", server {server}" : ""));
+            if (c.Error is { } error) session.Out.WriteLine($"  error: {error}");
+            foreach (var item in c.Items ?? []) session.Out.WriteLine($"  {item}");
+        }
     }
 
     private static object ToJson(string path, Node node) => new

@@ -10,7 +10,7 @@ internal static class RestoreCommand
     public static Command Create(CommandContext context)
     {
         var snapshotArg = new Argument<string>("SNAPSHOT") { Description = "Snapshot id prefix, or latest." };
-        var target = new Option<string>("--target", "-t") { Description = "Directory to restore into; the snapshot's absolute paths are recreated below it.", Required = true };
+        var target = new Option<string?>("--target", "-t") { Description = "Directory to restore into; the snapshot's absolute paths are recreated below it (required without --component)." };
         var includes = new Option<string[]>("--include", "-i") { Description = "Restore only paths matching this glob, and what is below them (repeatable).", Arity = ArgumentArity.ZeroOrMore };
         var excludes = new Option<string[]>("--exclude", "-e") { Description = "Leave out paths matching this glob, and what is below them (repeatable).", Arity = ArgumentArity.ZeroOrMore };
         var verify = new Option<bool>("--verify") { Description = "Afterwards, read every restored file back and check it against the snapshot's chunk hashes." };
@@ -26,18 +26,26 @@ internal static class RestoreCommand
             "  cairn restore latest --target /tmp/restore\n" +
             "  cairn restore 3fa2c1d0 --target / --include /etc/nginx\n" +
             "  cairn restore latest --target /tmp/r --exclude '*.log' --verify\n" +
-            "  cairn restore latest --target /tmp/r --thaw --thaw-priority Expedited --thaw-wait 2h");
+            "  cairn restore latest --target /tmp/r --thaw --thaw-priority Expedited --thaw-wait 2h\n\n" +
+            ComponentRestoreOptions.Help);
         command.Add(snapshotArg);
         foreach (var option in new Option[] { target, includes, excludes, verify }) command.Add(option);
+        var component = ComponentRestoreOptions.AddTo(command);
         var selection = SnapshotSelection.AddTo(command);
         var thaw = ThawSettings.AddTo(command);
         context.SetAction(command, async (session, ct) =>
         {
+            // A usage error is reported before the repository is opened (and its password asked for).
+            bool ofComponent = component.IsRequested(session);
+            var targetDirectory = session.Get(target);
+            if (targetDirectory is null && !ofComponent)
+                throw new CairnException("restore needs --target DIR (or --component NAME to restore one component of a job snapshot)", ExitCode.Usage);
             await using var repository = await RepositoryAccess.OpenForReadingAsync(session, ct).ConfigureAwait(false);
             var snapshot = await selection.FindAsync(repository, session, session.Get(snapshotArg), ct).ConfigureAwait(false);
+            if (ofComponent) return await component.RunAsync(session, repository, snapshot, ct).ConfigureAwait(false);
             var restorer = new Restorer(repository, snapshot, new RestoreOptions
             {
-                Target = session.Get(target),
+                Target = targetDirectory!,
                 Includes = session.Get(includes) ?? [],
                 Excludes = session.Get(excludes) ?? [],
                 Verify = session.Get(verify),
@@ -66,7 +74,7 @@ internal static class RestoreCommand
             }
             else
             {
-                session.Info($"restored snapshot {snapshot.Id.ToShortString()} to {Path.GetFullPath(session.Get(target))}: " +
+                session.Info($"restored snapshot {snapshot.Id.ToShortString()} to {Path.GetFullPath(targetDirectory!)}: " +
                              $"{result.Files} files, {result.Directories} dirs, {result.OtherEntries} other entries, {Format.Bytes(result.Bytes)} " +
                              $"in {Format.Duration(stopwatch.Elapsed)}");
                 if (session.Get(verify)) session.Info($"verified {result.FilesVerified} files");

@@ -1,0 +1,129 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using Cairn.Orchestration.Jobs;
+using Cairn.Snapshots;
+using Cairn.Snapshots.Locking;
+
+namespace Cairn.Cli.Commands.Job;
+
+/// <summary>cairn job run: runs one job of the config into one snapshot, copied to the job's other targets.</summary>
+internal static class JobRunCommand
+{
+    public static Command Create(CommandContext context)
+    {
+        var name = new Argument<string>("NAME") { Description = "The job to run, as named under jobs: in the config." };
+        var components = new Option<string[]>("--component") { Description = "Run only this component (repeatable).", Arity = ArgumentArity.ZeroOrMore };
+        var skip = new Option<string[]>("--skip") { Description = "Leave this component out (repeatable).", Arity = ArgumentArity.ZeroOrMore };
+        var dryRun = new Option<bool>("--dry-run", "-n") { Description = "Say which components would run and where to; run and store nothing." };
+        var command = new Command("run",
+            "Run a job: its components run one after the other, in config order, into ONE new snapshot of the job's first\n" +
+            "target (one directory per component at the snapshot's root), which is then copied to the job's other targets.\n" +
+            "The snapshot records the job, the config's instance and environment, the job's tags and host, and for each\n" +
+            "component its status, error, tool and server versions, format, items, bytes, bytes added and duration.\n" +
+            "File trees are compared with the job's previous snapshot on the same host and instance, so unchanged files are\n" +
+            "not read again; dumps are deduplicated by the repository's chunking.\n\n" +
+            "A component that fails (its tool exits non-zero or reports an error, its server is unreachable, its tool is\n" +
+            "missing) does not stop the others; its error is recorded, the snapshot is recorded as failed, never as good,\n" +
+            "and the exit code is 21. Components with only warnings (unreadable files, a failed post_hook) make the snapshot\n" +
+            "partial (exit 3). A target the snapshot cannot be copied to is reported, the others still get their copy, and\n" +
+            "the exit code is that failure's.\n\n" +
+            "Prints a table per component: status, bytes, added, duration and error. --json prints one object: job,\n" +
+            "dry_run, snapshot_id, status, exit_code, components (name, type, status, error, tool, server_version, format,\n" +
+            "items, bytes, bytes_added, duration_seconds) and targets (name, snapshot_id, error).\n\n" +
+            "Exit codes: 0 all stored everywhere; 2 unknown component name or bad config; 3 partial; 17 no such job;\n" +
+            "21 a component failed; 10/12/16/18/19 the first target could not be opened or written (nothing stored), or\n" +
+            "a copy to another target failed.\n\n" +
+            "Examples:\n" +
+            "  cairn job run platform\n" +
+            "  cairn job run platform --component db --component etc\n" +
+            "  cairn job run platform --skip buckets --dry-run\n" +
+            "  cairn --config /etc/cairn/cairn.yaml --environment prod job run platform --json");
+        command.Add(name);
+        command.Add(components);
+        command.Add(skip);
+        command.Add(dryRun);
+        context.SetAction(command, async (session, ct) =>
+        {
+            var config = ConfigAccess.Load(session);
+            var options = new JobRunOptions { Components = session.Get(components) ?? [], Skip = session.Get(skip) ?? [], DryRun = session.Get(dryRun) };
+            var runner = new JobRunner(config, (target, token) => TargetAccess.OpenAsync(session, target, LockKind.Shared, token), session.Env.Time)
+            {
+                Info = line => Progress(session, line),
+                TargetFinished = outcome =>
+                {
+                    if (outcome.Error is { } error) session.Env.Error.WriteLine($"cairn: target {outcome.Target}: {error}");
+                },
+            };
+            var result = await runner.RunAsync(session.Get(name), options, ct).ConfigureAwait(false);
+            if (session.Json) session.WriteJson(ToJson(result));
+            else if (result.DryRun) PrintPlan(session, result);
+            else PrintSummary(session, result);
+            return (int)result.ExitCode;
+        });
+        return command;
+    }
+
+    // Components' progress goes to stderr, so stdout stays the summary (or the JSON) alone.
+    private static void Progress(Session session, string line)
+    {
+        if (!session.Quiet) session.Env.Error.WriteLine("cairn: " + line);
+    }
+
+    private static void PrintPlan(Session session, JobRunResult result)
+    {
+        session.Info($"dry run: job {result.Job.Name} would run {result.Selected.Count} components into {string.Join(", ", result.Job.Targets)}:");
+        TextTable.Write(session.Out, ["Component", "Type", "Summary"], [.. result.Selected.Select(c => new[] { c.Name, c.Type.Name, c.Type.Summary })]);
+        session.Info("nothing was run or stored");
+    }
+
+    private static void PrintSummary(Session session, JobRunResult result)
+    {
+        var snapshot = result.Snapshot!;
+        if (session.Quiet) return;
+        TextTable.Write(session.Out, ["Component", "Type", "Status", "Bytes", "Added", "Duration", "Error"],
+            [.. snapshot.Components.Select(c => new[]
+            {
+                c.Name, c.Type, Status(c.Status), Format.Bytes(c.Bytes ?? 0), Format.Bytes(c.BytesAdded ?? 0),
+                Format.Duration(TimeSpan.FromSeconds(c.DurationSeconds ?? 0)), c.Error ?? "",
+            })]);
+        foreach (var warning in snapshot.Warnings) session.Out.WriteLine($"warning: {warning.Path}: {warning.Message}");
+        foreach (var target in result.Targets)
+            session.Out.WriteLine(target.Error is null
+                ? $"snapshot {target.SnapshotId!.Value.ToShortString()} saved in target {target.Target}"
+                : $"target {target.Target} FAILED: {target.Error}");
+        session.Out.WriteLine($"job {result.Job.Name}: {Status(snapshot.Status)}" + snapshot.Status switch
+        {
+            SnapshotStatus.Failed => $" ({snapshot.Components.Count(c => c.Status == SnapshotStatus.Failed)} of {snapshot.Components.Count} components failed)",
+            SnapshotStatus.Partial => $" ({snapshot.Warnings.Count} warnings)",
+            _ => "",
+        });
+    }
+
+    private static string Status(SnapshotStatus status) => status.ToString().ToLowerInvariant();
+
+    private static JsonObject ToJson(JobRunResult result)
+    {
+        var node = Session.ToNode(new
+        {
+            Job = result.Job.Name,
+            result.DryRun,
+            SnapshotId = result.Snapshot?.Id.ToString(),
+            Status = result.Snapshot is { } s ? Status(s.Status) : null,
+            ExitCode = (int)result.ExitCode,
+        }).AsObject();
+        node["components"] = result.Snapshot is { } snapshot
+            ? new JsonArray([.. snapshot.Components.Select(c => Session.ToNode(new
+            {
+                c.Name, c.Type, Status = Status(c.Status), c.Error, c.Tool, c.ServerVersion, c.Format, c.Items, c.Bytes, c.BytesAdded, c.DurationSeconds,
+            }))])
+            : new JsonArray([.. result.Selected.Select(c => Session.ToNode(new { c.Name, Type = c.Type.Name, Status = "planned" }))]);
+        node["targets"] = new JsonArray([.. result.Targets.Select(t => Session.ToNode(new
+        {
+            Name = t.Target,
+            SnapshotId = t.SnapshotId?.ToString(),
+            t.Error,
+            ExitCode = (int)t.ExitCode,
+        }))]);
+        return node;
+    }
+}
