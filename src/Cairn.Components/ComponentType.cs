@@ -13,6 +13,8 @@ public static class ComponentCatalog
     /// <summary>All types, in the order the docs list them.</summary>
     public static IReadOnlyList<ComponentType> All { get; } =
     [
+        new("rabbitmq", typeof(RabbitMq.RabbitMqOptions), (name, o) => new RabbitMq.RabbitMqComponent(name, (RabbitMq.RabbitMqOptions)o), "RabbitMQ definitions (vhosts, queues, exchanges, bindings, policies, users) via the management API"),
+        new("http", typeof(Http.HttpOptions), (name, o) => new Http.HttpComponent(name, (Http.HttpOptions)o), "documents from HTTP APIs (Consul KV, Marathon, Chronos, Grafana presets, or your own requests), restored by PUT/POST"),
     ];
 
     /// <summary>The type with that config name, or null.</summary>
