@@ -1,7 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Security;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -35,7 +33,7 @@ public sealed class WebApi : IDisposable
         if (endpoint.Insecure)
             handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
         else if (endpoint.CaFile is { } caFile)
-            handler.SslOptions.RemoteCertificateValidationCallback = TrustOnly(LoadCertificates(caFile));
+            handler.SslOptions.RemoteCertificateValidationCallback = PemTrust.Load(caFile, "ca_file").Validate;
         var client = new HttpClient(handler, disposeHandler: true) { Timeout = endpoint.Timeout };
         var headers = client.DefaultRequestHeaders;
         if (endpoint.BearerToken is { Length: > 0 } token)
@@ -159,30 +157,4 @@ public sealed class WebApi : IDisposable
         while (inner.InnerException is { } next) inner = next;
         return inner == e || e.Message.Contains(inner.Message, StringComparison.Ordinal) ? e.Message : $"{e.Message} ({inner.Message})";
     }
-
-    private static X509Certificate2Collection LoadCertificates(string caFile)
-    {
-        var certificates = new X509Certificate2Collection();
-        try
-        {
-            certificates.ImportFromPemFile(caFile);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
-        {
-            throw new CairnException($"ca_file '{caFile}' cannot be read as PEM certificates: {e.Message}", ExitCode.Usage, e);
-        }
-        if (certificates.Count == 0) throw new CairnException($"ca_file '{caFile}' holds no certificate", ExitCode.Usage);
-        return certificates;
-    }
-
-    private static RemoteCertificateValidationCallback TrustOnly(X509Certificate2Collection roots) => (_, certificate, _, errors) =>
-    {
-        if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch)) return false;
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(roots);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        using var leaf = new X509Certificate2(certificate);
-        return chain.Build(leaf);
-    };
 }
