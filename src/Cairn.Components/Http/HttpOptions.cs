@@ -33,14 +33,14 @@ public sealed record HttpOptions : ComponentOptions
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(2);
 
     /// <summary>The requests; with a preset, an entry with a preset request's name overrides the fields it sets.</summary>
-    public List<HttpRequestOptions> Requests { get; init; } = [];
+    public List<HttpRequestSpec> Requests { get; init; } = [];
 }
 
 /// <summary>
 /// One request of the <c>http</c> component: a single GET saved as a file, or (with <see cref="Fetch"/>) an index GET
 /// whose item names are each fetched. Fields left out keep the preset's value (or the default).
 /// </summary>
-public sealed record HttpRequestOptions
+public sealed record HttpRequestSpec
 {
     /// <summary>The request's name: its file (or directory) name in the snapshot; letters, digits, '-', '_' and '.'.</summary>
     public string? Name { get; init; }

@@ -7,7 +7,7 @@ namespace Cairn.Components.Http;
 public static class HttpPresets
 {
     /// <summary>Every preset by name.</summary>
-    public static IReadOnlyDictionary<string, IReadOnlyList<HttpRequestOptions>> All { get; } = new Dictionary<string, IReadOnlyList<HttpRequestOptions>>
+    public static IReadOnlyDictionary<string, IReadOnlyList<HttpRequestSpec>> All { get; } = new Dictionary<string, IReadOnlyList<HttpRequestSpec>>
     {
         // The whole KV tree in one answer; each entry comes back with its flags and its value, which Consul gives
         // base64-encoded and takes raw. An empty store answers 404.

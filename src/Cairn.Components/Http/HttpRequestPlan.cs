@@ -59,7 +59,7 @@ public sealed partial record HttpRequestPlan
     /// <summary>The component's requests: the preset's, overridden and extended by the configured ones; usage errors for bad options.</summary>
     public static IReadOnlyList<HttpRequestPlan> Resolve(HttpOptions options)
     {
-        var merged = new List<HttpRequestOptions>();
+        var merged = new List<HttpRequestSpec>();
         if (options.Preset is { } preset)
         {
             if (!HttpPresets.All.TryGetValue(preset, out var presetRequests))
@@ -80,7 +80,7 @@ public sealed partial record HttpRequestPlan
         return merged.Select(Check).ToList();
     }
 
-    private static HttpRequestOptions Override(HttpRequestOptions preset, HttpRequestOptions given) => new()
+    private static HttpRequestSpec Override(HttpRequestSpec preset, HttpRequestSpec given) => new()
     {
         Name = preset.Name,
         Get = given.Get ?? preset.Get,
@@ -97,7 +97,7 @@ public sealed partial record HttpRequestPlan
         RestoreContentType = given.RestoreContentType ?? preset.RestoreContentType,
     };
 
-    private static HttpRequestPlan Check(HttpRequestOptions r)
+    private static HttpRequestPlan Check(HttpRequestSpec r)
     {
         if (r.Name is null || !ValidName().IsMatch(r.Name) || r.Name.StartsWith("_", StringComparison.Ordinal))
             throw new CairnException($"http request name '{r.Name}' must be given and made of letters, digits, '-', '_' and '.'", ExitCode.Usage);
