@@ -13,8 +13,10 @@ public static class ComponentCatalog
     /// <summary>All types, in the order the docs list them.</summary>
     public static IReadOnlyList<ComponentType> All { get; } =
     [
+        new("files", typeof(Files.FilesOptions), (name, o) => new Files.FilesComponent(name, (Files.FilesOptions)o), "File trees (paths, excludes) with optional pre and post hook commands"),
         new("rabbitmq", typeof(RabbitMq.RabbitMqOptions), (name, o) => new RabbitMq.RabbitMqComponent(name, (RabbitMq.RabbitMqOptions)o), "RabbitMQ definitions (vhosts, queues, exchanges, bindings, policies, users) via the management API"),
-        new("http", typeof(Http.HttpOptions), (name, o) => new Http.HttpComponent(name, (Http.HttpOptions)o), "documents from HTTP APIs (Consul KV, Marathon, Chronos, Grafana presets, or your own requests), restored by PUT/POST"),
+        new("http", typeof(Http.HttpOptions), (name, o) => new Http.HttpComponent(name, (Http.HttpOptions)o), "Documents from HTTP APIs (Consul KV, Marathon, Chronos, Grafana presets, or your own requests), restored by PUT/POST"),
+        new("command", typeof(Command.CommandOptions), (name, o) => new Command.CommandComponent(name, (Command.CommandOptions)o), "Any command's standard output as one file, with an optional restore command fed it on stdin"),
     ];
 
     /// <summary>The type with that config name, or null.</summary>
