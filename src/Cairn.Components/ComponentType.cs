@@ -14,6 +14,8 @@ public static class ComponentCatalog
     public static IReadOnlyList<ComponentType> All { get; } =
     [
         new("files", typeof(Files.FilesOptions), (name, o) => new Files.FilesComponent(name, (Files.FilesOptions)o), "File trees (paths, excludes) with optional pre and post hook commands"),
+        new("rabbitmq", typeof(RabbitMq.RabbitMqOptions), (name, o) => new RabbitMq.RabbitMqComponent(name, (RabbitMq.RabbitMqOptions)o), "RabbitMQ definitions (vhosts, queues, exchanges, bindings, policies, users) via the management API"),
+        new("http", typeof(Http.HttpOptions), (name, o) => new Http.HttpComponent(name, (Http.HttpOptions)o), "Documents from HTTP APIs (Consul KV, Marathon, Chronos, Grafana presets, or your own requests), restored by PUT/POST"),
         new("command", typeof(Command.CommandOptions), (name, o) => new Command.CommandComponent(name, (Command.CommandOptions)o), "Any command's standard output as one file, with an optional restore command fed it on stdin"),
         new("etcd", typeof(Etcd.EtcdOptions), (name, o) => new Etcd.EtcdComponent(name, (Etcd.EtcdOptions)o), "etcd v3 clusters (also Kubernetes): a v3 snapshot and a logical export of all keys"),
         new("prometheus", typeof(Prometheus.PrometheusOptions), (name, o) => new Prometheus.PrometheusComponent(name, (Prometheus.PrometheusOptions)o), "Prometheus: a TSDB snapshot through the admin API, plus config and rule files"),
