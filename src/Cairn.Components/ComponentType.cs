@@ -13,6 +13,8 @@ public static class ComponentCatalog
     /// <summary>All types, in the order the docs list them.</summary>
     public static IReadOnlyList<ComponentType> All { get; } =
     [
+        new("postgres", typeof(Postgres.PostgresOptions), (name, o) => new Postgres.PostgresComponent(name, (Postgres.PostgresOptions)o),
+            "PostgreSQL databases via pg_dump (custom format, uncompressed) and the roles via pg_dumpall --globals-only"),
     ];
 
     /// <summary>The type with that config name, or null.</summary>
