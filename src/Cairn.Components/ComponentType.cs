@@ -15,6 +15,8 @@ public static class ComponentCatalog
     [
         new("postgres", typeof(Postgres.PostgresOptions), (name, o) => new Postgres.PostgresComponent(name, (Postgres.PostgresOptions)o),
             "PostgreSQL databases via pg_dump (custom format, uncompressed) and the roles via pg_dumpall --globals-only"),
+        new("sqlite", typeof(Sqlite.SqliteOptions), (name, o) => new Sqlite.SqliteComponent(name, (Sqlite.SqliteOptions)o),
+            "SQLite database files, copied with SQLite's online backup API"),
     ];
 
     /// <summary>The type with that config name, or null.</summary>
