@@ -4,7 +4,7 @@ namespace Cairn.Components.Sqlite;
 
 /// <summary>
 /// SQLite databases, copied with SQLite's online backup API (never a raw copy of a file in use). The backup API writes
-/// to a file, so each database is copied to a private (0600) temporary file, checked, streamed into the repository
+/// to a file, so each database is copied to a private (0600, in a 0700 directory) temporary file, checked, streamed into the repository
 /// and deleted: one database's size of local temporary disk is needed. Restore is <see cref="SqliteRestorer"/>.
 /// </summary>
 public sealed class SqliteComponent(string name, SqliteOptions options) : IComponent
@@ -17,7 +17,9 @@ public sealed class SqliteComponent(string name, SqliteOptions options) : ICompo
         {
             if (!Path.IsPathFullyQualified(path)) throw new ComponentFailedException($"{name}: '{path}' is not an absolute path");
             if (!File.Exists(path)) throw new ComponentFailedException($"{name}: {path}: no such database file");
-            var temp = SqliteFiles.CreatePrivateTemp(Path.GetTempPath(), "cairn-sqlite-backup");
+            // A private directory (0700) for the copy and the journal SQLite may write beside it while copying.
+            var tempDirectory = Directory.CreateTempSubdirectory("cairn-sqlite-backup-").FullName;
+            var temp = SqliteFiles.CreatePrivateTemp(tempDirectory, "copy");
             try
             {
                 string version;
@@ -42,7 +44,7 @@ public sealed class SqliteComponent(string name, SqliteOptions options) : ICompo
             }
             finally
             {
-                File.Delete(temp);
+                Directory.Delete(tempDirectory, recursive: true);
             }
         }
     }

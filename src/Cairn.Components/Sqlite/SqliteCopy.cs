@@ -23,10 +23,12 @@ internal static class SqliteCopy
         return from.ServerVersion;
     }
 
-    /// <summary>Fails unless <c>PRAGMA quick_check</c> says the database file is sound.</summary>
+    /// <summary>Fails unless <c>PRAGMA quick_check</c> says the database file (a private copy) is sound.</summary>
     public static void QuickCheck(string path)
     {
-        using var connection = Open(path, SqliteOpenMode.ReadOnly);
+        // Read-write although it only reads: a read-only connection to a WAL database cannot remove the -wal and -shm
+        // files it creates, which would be left beside the copy.
+        using var connection = Open(path, SqliteOpenMode.ReadWrite);
         using var command = connection.CreateCommand();
         command.CommandText = "PRAGMA quick_check";
         var result = Convert.ToString(command.ExecuteScalar(), CultureInfo.InvariantCulture);

@@ -69,9 +69,9 @@ public sealed class SqliteComponentTests
         Assert.Equal([path], recorded.Items);
         Assert.Equal(path, recorded.Details!["databases/" + path.TrimStart('/')]);
         // No temporary copy is left behind.
-        Assert.Empty(Directory.GetFiles(Path.GetTempPath(), "cairn-sqlite-backup-*"));
+        Assert.Empty(Directory.GetFileSystemEntries(Path.GetTempPath(), "cairn-sqlite-backup-*"));
 
-        using (var c = Open(path)) Execute(c, "DELETE FROM items WHERE id % 2 = 0; DROP INDEX IF EXISTS nothing;");
+        using (var c = Open(path)) Execute(c, "DELETE FROM items WHERE id % 2 = 0");
         Assert.NotEqual(committed, Fingerprint(path));
         await harness.RestoreAsync(snapshot, "app", component, new ComponentRestoreRequest());
         Assert.Equal(committed, Fingerprint(path));
@@ -113,6 +113,7 @@ public sealed class SqliteComponentTests
     }
 
     [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     public async Task Restore_refuses_a_database_that_is_open_and_keeps_owner_and_mode_otherwise()
     {
         await using var harness = await ComponentHarness.CreateAsync();
@@ -130,7 +131,7 @@ public sealed class SqliteComponentTests
                 harness.RestoreAsync(snapshot, "app", component, new ComponentRestoreRequest()));
             Assert.Contains($"is open in process {Environment.ProcessId}", refused.Message, StringComparison.Ordinal);
         }
-        Assert.Equal("0", Scalar(Open(path), "SELECT count(*) FROM items"));
+        using (var c = Open(path)) Assert.Equal("0", Scalar(c, "SELECT count(*) FROM items"));
 
         await harness.RestoreAsync(snapshot, "app", component, new ComponentRestoreRequest { Database = "app.db" });
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead, File.GetUnixFileMode(path));
