@@ -19,6 +19,10 @@ public static class ComponentCatalog
         new("command", typeof(Command.CommandOptions), (name, o) => new Command.CommandComponent(name, (Command.CommandOptions)o), "Any command's standard output as one file, with an optional restore command fed it on stdin"),
         new("etcd", typeof(Etcd.EtcdOptions), (name, o) => new Etcd.EtcdComponent(name, (Etcd.EtcdOptions)o), "etcd v3 clusters (also Kubernetes): a v3 snapshot and a logical export of all keys"),
         new("prometheus", typeof(Prometheus.PrometheusOptions), (name, o) => new Prometheus.PrometheusComponent(name, (Prometheus.PrometheusOptions)o), "Prometheus: a TSDB snapshot through the admin API, plus config and rule files"),
+        new("postgres", typeof(Postgres.PostgresOptions), (name, o) => new Postgres.PostgresComponent(name, (Postgres.PostgresOptions)o),
+            "PostgreSQL databases via pg_dump (custom format, uncompressed) and the roles via pg_dumpall --globals-only"),
+        new("sqlite", typeof(Sqlite.SqliteOptions), (name, o) => new Sqlite.SqliteComponent(name, (Sqlite.SqliteOptions)o),
+            "SQLite database files, copied with SQLite's online backup API"),
     ];
 
     /// <summary>The type with that config name, or null.</summary>
