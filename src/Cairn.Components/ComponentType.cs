@@ -13,6 +13,7 @@ public static class ComponentCatalog
     /// <summary>All types, in the order the docs list them.</summary>
     public static IReadOnlyList<ComponentType> All { get; } =
     [
+        new("mysql", typeof(MySql.MySqlOptions), (name, o) => new MySql.MySqlComponent(name, (MySql.MySqlOptions)o), "MySQL/MariaDB databases via one consistent mysqldump, stored one stream per table"),
     ];
 
     /// <summary>The type with that config name, or null.</summary>
