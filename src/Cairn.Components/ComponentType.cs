@@ -14,6 +14,7 @@ public static class ComponentCatalog
     public static IReadOnlyList<ComponentType> All { get; } =
     [
         new("mysql", typeof(MySql.MySqlOptions), (name, o) => new MySql.MySqlComponent(name, (MySql.MySqlOptions)o), "MySQL/MariaDB databases via one consistent mysqldump, stored one stream per table"),
+        new("redis", typeof(Redis.RedisOptions), (name, o) => new Redis.RedisComponent(name, (Redis.RedisOptions)o), "Redis: an RDB snapshot (redis-cli --rdb) and every key as DUMP + expiry, for RESTORE into a running server"),
     ];
 
     /// <summary>The type with that config name, or null.</summary>

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using Cairn.Components.Tools;
 
@@ -81,7 +80,7 @@ public sealed class MySqlComponent(string name, MySqlOptions options) : ICompone
         if (request.NewName is not null && selected.Count != 1)
             throw new CairnException("--as renames one database: give --database too", ExitCode.Usage);
 
-        var (host, port) = ParseTarget(request.Target, options);
+        var (host, port) = HostPort.Parse(request.Target, options.Host, options.Port);
         using var client = new MySqlClient(host, port, options.User, options.Password);
         foreach (var database in selected)
         {
@@ -102,17 +101,6 @@ public sealed class MySqlComponent(string name, MySqlOptions options) : ICompone
             var what = request.Table is null ? $"database {database}" : $"{database}.{request.Table}";
             source.Info($"restored {what} into {MySqlClient.Quote(target)} on {host}:{port}");
         }
-    }
-
-    /// <summary>The host and port of <c>--to host[:port]</c>, or the configured server.</summary>
-    public static (string Host, int Port) ParseTarget(string? target, MySqlOptions options)
-    {
-        if (string.IsNullOrEmpty(target)) return (options.Host, options.Port);
-        var colon = target.LastIndexOf(':');
-        if (colon < 0 || target.EndsWith(']')) return (target.Trim('[', ']'), options.Port);
-        if (!int.TryParse(target.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
-            throw new CairnException($"--to '{target}': expected host or host:port", ExitCode.Usage);
-        return (target[..colon].Trim('[', ']'), port);
     }
 
     private static async Task<IReadOnlyList<string>> ListDatabasesAsync(MySqlClient client, CancellationToken ct)
