@@ -103,29 +103,13 @@ internal sealed class MySqlDumpSplitter(Stream dump)
     private static string Text(byte[] line) => Encoding.UTF8.GetString(line).TrimEnd('\n', '\r');
 
     /// <summary>One part of the dump, read through the splitter.</summary>
-    private sealed class Part(MySqlDumpSplitter splitter, string basePath) : Stream
+    private sealed class Part(MySqlDumpSplitter splitter, string basePath) : ProducedStream
     {
         public string BasePath { get; } = basePath;
         public bool Ended { get; set; }
         public ReadOnlyMemory<byte> Pending { get; set; }
 
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
             splitter.ReadAsync(this, buffer, cancellationToken);
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

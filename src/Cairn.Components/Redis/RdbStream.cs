@@ -1,3 +1,4 @@
+using Cairn.Components.Tools;
 namespace Cairn.Components.Redis;
 
 /// <summary>
@@ -7,7 +8,7 @@ namespace Cairn.Components.Redis;
 /// RDB's end opcode 0xFF (an RDB itself ends with 0xFF and an 8-byte checksum, which is not all hex digits).
 /// Also fails when the data does not start with RDB's "REDIS" magic.
 /// </summary>
-internal sealed class RdbStream(Stream inner) : Stream
+internal sealed class RdbStream(Stream inner) : ProducedStream
 {
     private const int MarkLength = 40;
     private const int Held = MarkLength + 9;
@@ -82,19 +83,4 @@ internal sealed class RdbStream(Stream inner) : Stream
         _out = _data.AsSpan(0, keep).ToArray();
         (_outStart, _outEnd) = (0, keep);
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

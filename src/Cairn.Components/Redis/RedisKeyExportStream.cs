@@ -1,3 +1,4 @@
+using Cairn.Components.Tools;
 using StackExchange.Redis;
 
 namespace Cairn.Components.Redis;
@@ -8,7 +9,7 @@ namespace Cairn.Components.Redis;
 /// DUMP are left out; keys written during the export may or may not be in it (SCAN's guarantee): the RDB snapshot is
 /// the point-in-time copy, this export is the one that restores into a running server.
 /// </summary>
-internal sealed class RedisKeyExportStream(IServer server, IDatabase database, TimeProvider time) : Stream
+internal sealed class RedisKeyExportStream(IServer server, IDatabase database, TimeProvider time) : ProducedStream
 {
     private const int PageSize = 500;
     private readonly MemoryStream _page = new();
@@ -69,19 +70,4 @@ internal sealed class RedisKeyExportStream(IServer server, IDatabase database, T
         }
         base.Dispose(disposing);
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
