@@ -13,8 +13,10 @@ public static class ComponentCatalog
     /// <summary>All types, in the order the docs list them.</summary>
     public static IReadOnlyList<ComponentType> All { get; } =
     [
+        new("files", typeof(Files.FilesOptions), (name, o) => new Files.FilesComponent(name, (Files.FilesOptions)o), "File trees (paths, excludes) with optional pre and post hook commands"),
         new("mysql", typeof(MySql.MySqlOptions), (name, o) => new MySql.MySqlComponent(name, (MySql.MySqlOptions)o), "MySQL/MariaDB databases via one consistent mysqldump, stored one stream per table"),
         new("redis", typeof(Redis.RedisOptions), (name, o) => new Redis.RedisComponent(name, (Redis.RedisOptions)o), "Redis: an RDB snapshot (redis-cli --rdb) and every key as DUMP + expiry, for RESTORE into a running server"),
+        new("command", typeof(Command.CommandOptions), (name, o) => new Command.CommandComponent(name, (Command.CommandOptions)o), "Any command's standard output as one file, with an optional restore command fed it on stdin"),
     ];
 
     /// <summary>The type with that config name, or null.</summary>
