@@ -67,17 +67,17 @@ fi
 # Inline commands through --pipe: one round trip for the lot. Values have no spaces (inline syntax).
 {
     for i in $(seq 1 500); do echo "SET str:$i value-$i-$((i * 7919 % 10007))"; done
-    for i in $(seq 1 50); do echo "SET str:ttl:$i expiring-$i EX $((3600 + i))"; done
+    for i in $(seq 1 50); do echo "SET str:ttl:$i expiring-$i EX $((86400 + i))"; done
     for i in $(seq 1 100); do
         printf 'HSET hash:%s' "$i"; for f in $(seq 1 20); do printf ' f%s v%s-%s' "$f" "$i" "$f"; done; echo
     done
-    for i in $(seq 1 10); do echo "HSET hash:ttl:$i a 1 b 2"; echo "PEXPIRE hash:ttl:$i $((7200000 + i))"; done
+    for i in $(seq 1 10); do echo "HSET hash:ttl:$i a 1 b 2"; echo "PEXPIRE hash:ttl:$i $((86400000 + i))"; done
     for i in $(seq 1 50); do
         printf 'RPUSH list:%s' "$i"; for e in $(seq 1 30); do printf ' e%s-%s' "$i" "$e"; done; echo
         printf 'SADD set:%s' "$i"; for e in $(seq 1 20); do printf ' m%s-%s' "$i" "$e"; done; echo
         printf 'ZADD zset:%s' "$i"; for e in $(seq 1 20); do printf ' %s.5 z%s-%s' "$e" "$i" "$e"; done; echo
     done
-    echo "EXPIRE list:1 9000"
+    echo "EXPIRE list:1 90000"
     echo "SELECT 1"
     for i in $(seq 1 10); do echo "SET other:$i in-db-1-$i"; done
     echo "SELECT 0"

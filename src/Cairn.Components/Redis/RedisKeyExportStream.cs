@@ -5,13 +5,16 @@ namespace Cairn.Components.Redis;
 
 /// <summary>
 /// The keys of one database in <see cref="RedisKeyFile"/> format, produced as the stream is read: SCAN a page of keys,
-/// then DUMP and PTTL each (pipelined), then serialise them. Memory holds one page. Keys that vanish between SCAN and
+/// then DUMP and PEXPIRETIME each (pipelined), then serialise them. PEXPIRETIME (Redis 7+) gives the server's own
+/// absolute expiry, the same in every run (so unchanged keys export to identical bytes and deduplicate); older servers
+/// get PTTL added to this machine's clock. Memory holds one page. Keys that vanish between SCAN and
 /// DUMP are left out; keys written during the export may or may not be in it (SCAN's guarantee): the RDB snapshot is
 /// the point-in-time copy, this export is the one that restores into a running server.
 /// </summary>
 internal sealed class RedisKeyExportStream(IServer server, IDatabase database, TimeProvider time) : ProducedStream
 {
     private const int PageSize = 500;
+    private static readonly Version s_expireTimeVersion = new(7, 0);
     private readonly MemoryStream _page = new();
     private IAsyncEnumerator<RedisKey>? _keys;
     private bool _ended;
@@ -48,7 +51,8 @@ internal sealed class RedisKeyExportStream(IServer server, IDatabase database, T
         }
         // All commands of the page go out before any reply is awaited: one round trip per page, not per key.
         var dumps = keys.Select(k => database.KeyDumpAsync(k)).ToArray();
-        var ttls = keys.Select(k => database.ExecuteAsync("PTTL", k)).ToArray();
+        var absolute = server.Version >= s_expireTimeVersion;
+        var ttls = keys.Select(k => database.ExecuteAsync(absolute ? "PEXPIRETIME" : "PTTL", k)).ToArray();
         await Task.WhenAll(Task.WhenAll(dumps), Task.WhenAll(ttls)).WaitAsync(ct).ConfigureAwait(false);
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         for (var i = 0; i < keys.Count; i++)
@@ -56,7 +60,7 @@ internal sealed class RedisKeyExportStream(IServer server, IDatabase database, T
             var payload = dumps[i].Result;
             var ttl = (long)ttls[i].Result;
             if (payload is null || ttl == -2) continue; // deleted or expired since SCAN returned it
-            RedisKeyFile.Write(_page, new RedisKeyFile.Entry(keys[i]!, ttl < 0 ? -1 : now + ttl, payload));
+            RedisKeyFile.Write(_page, new RedisKeyFile.Entry(keys[i]!, ttl < 0 ? -1 : absolute ? ttl : now + ttl, payload));
             Count++;
         }
     }
