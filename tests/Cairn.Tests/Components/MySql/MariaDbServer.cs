@@ -76,8 +76,5 @@ internal static class MariaDbServer
         return [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries)];
     }
 
-    private static string Variable(string name) =>
-        Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
-            ? value
-            : throw new InvalidOperationException($"{name} is not set: start the test server first (source tests/servers/mariadb.sh), as test.sh does");
+    private static string Variable(string name) => TestServerVariables.Get(name, "mariadb.sh");
 }

@@ -9,8 +9,5 @@ internal static class RedisServer
     public static int SparePort => int.Parse(Variable("CAIRN_TEST_REDIS_SPARE_PORT"), System.Globalization.CultureInfo.InvariantCulture);
     public static int Keys => int.Parse(Variable("CAIRN_TEST_REDIS_KEYS"), System.Globalization.CultureInfo.InvariantCulture);
 
-    private static string Variable(string name) =>
-        Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
-            ? value
-            : throw new InvalidOperationException($"{name} is not set: start the test server first (source tests/servers/redis.sh), as test.sh does");
+    private static string Variable(string name) => TestServerVariables.Get(name, "redis.sh");
 }
