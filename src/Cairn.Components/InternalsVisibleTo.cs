@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
 
-// Unit tests reach the internal pieces of components (stream decoders, command builders) directly.
+// Unit tests reach the internal pieces of components (stream decoders, dump splitters, command builders, export
+// formats) directly.
 [assembly: InternalsVisibleTo("Cairn.Tests")]
