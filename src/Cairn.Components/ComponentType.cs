@@ -13,6 +13,7 @@ public static class ComponentCatalog
     /// <summary>All types, in the order the docs list them.</summary>
     public static IReadOnlyList<ComponentType> All { get; } =
     [
+        new("bucket", typeof(Bucket.BucketOptions), (name, o) => new Bucket.BucketComponent(name, (Bucket.BucketOptions)o), "Objects of an S3 bucket or Azure Blob container (prefix, include/exclude) as a source; restore writes them back"),
     ];
 
     /// <summary>The type with that config name, or null.</summary>
