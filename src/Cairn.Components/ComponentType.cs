@@ -14,6 +14,7 @@ public static class ComponentCatalog
     public static IReadOnlyList<ComponentType> All { get; } =
     [
         new("bucket", typeof(Bucket.BucketOptions), (name, o) => new Bucket.BucketComponent(name, (Bucket.BucketOptions)o), "Objects of an S3 bucket or Azure Blob container (prefix, include/exclude) as a source; restore writes them back"),
+        new("mongodb", typeof(Mongo.MongoDbOptions), (name, o) => new Mongo.MongoDbComponent(name, (Mongo.MongoDbOptions)o), "MongoDB databases via mongodump --archive, one archive per database; restore a database or one collection, renamed or not"),
     ];
 
     /// <summary>The type with that config name, or null.</summary>
