@@ -37,6 +37,9 @@ internal sealed class CliEnvironment
     /// </summary>
     internal Func<string, Cairn.Storage.IBlobStore>? StoreOverride { get; init; }
 
+    /// <summary>Tests only: the component types configs bind to instead of the built-in catalog (null: the catalog).</summary>
+    internal IReadOnlyList<Cairn.Components.ComponentType>? ComponentTypes { get; init; }
+
     public string? Get(string name) => Variables.TryGetValue(name, out var v) && !string.IsNullOrEmpty(v) ? v : null;
 
     public bool IsSet(string name) => Get(name) is { } v && v != "0";

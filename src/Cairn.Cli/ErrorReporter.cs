@@ -1,3 +1,4 @@
+using Cairn.Orchestration.Config;
 using Cairn.Platform;
 
 namespace Cairn.Cli;
@@ -8,6 +9,12 @@ internal static class ErrorReporter
     public static int Report(Exception error, CliEnvironment env, bool verbose, CancellationToken cancellation)
     {
         while (error is AggregateException { InnerExceptions.Count: 1 } aggregate) error = aggregate.InnerExceptions[0];
+        if (error is ConfigException config)
+        {
+            // Every problem of a config file, one per line, so all of them can be fixed in one go.
+            foreach (var problem in config.Problems) env.Error.WriteLine("cairn: " + OneLine(problem.ToString()));
+            return (int)config.ExitCode;
+        }
         var (message, code) = error switch
         {
             OperationCanceledException when cancellation.IsCancellationRequested => ("interrupted", ExitCode.Interrupted),

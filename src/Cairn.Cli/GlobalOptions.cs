@@ -17,6 +17,20 @@ internal sealed class GlobalOptions
         Recursive = true,
     };
 
+    public Option<string?> Config { get; } = new("--config")
+    {
+        Description = "The config file (cairn.yaml) that declares targets and jobs. Default: $CAIRN_CONFIG, else ./cairn.yaml, else /etc/cairn/cairn.yaml.",
+        HelpName = "FILE",
+        Recursive = true,
+    };
+
+    public Option<string?> Environment { get; } = new("--environment")
+    {
+        Description = "Apply this environment's overrides from the config file's environments: section (also $CAIRN_ENVIRONMENT). Default: the file's environment: key.",
+        HelpName = "NAME",
+        Recursive = true,
+    };
+
     public Option<bool> Json { get; } = new("--json") { Description = "Print machine-readable JSON on stdout.", Recursive = true };
 
     public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "Print only errors and warnings.", Recursive = true };
@@ -77,6 +91,8 @@ internal sealed class GlobalOptions
         root.Add(DataStorageClass);
         root.Add(Repository);
         root.Add(PasswordFile);
+        root.Add(Config);
+        root.Add(Environment);
         root.Add(RetryLock);
         root.Add(NoLock);
         root.Add(Json);

@@ -20,6 +20,8 @@ internal sealed class Session
         Parse = parse;
         RepositoryOption = parse.GetValue(options.Repository);
         PasswordFileOption = parse.GetValue(options.PasswordFile);
+        ConfigOption = parse.GetValue(options.Config);
+        EnvironmentOption = parse.GetValue(options.Environment);
         Json = parse.GetValue(options.Json);
         Quiet = parse.GetValue(options.Quiet);
         Verbose = parse.GetValue(options.Verbose);
@@ -32,6 +34,8 @@ internal sealed class Session
     public ParseResult Parse { get; }
     public string? RepositoryOption { get; }
     public string? PasswordFileOption { get; }
+    public string? ConfigOption { get; }
+    public string? EnvironmentOption { get; }
     public bool Json { get; }
     public bool Quiet { get; }
     public bool Verbose { get; }

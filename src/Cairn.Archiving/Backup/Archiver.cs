@@ -46,33 +46,13 @@ public sealed class Archiver
         var paths = NormalizePaths(_options.Paths);
         var parent = await FindParentAsync(paths, cancellationToken).ConfigureAwait(false);
         Tree? parentRoot = parent is null ? null : await LoadParentTreeAsync(parent.Tree, cancellationToken).ConfigureAwait(false);
-
-        _queue = Channel.CreateBounded<FileJob>(new BoundedChannelOptions(_options.Workers * 16));
-        using var workersCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var workers = Enumerable.Range(0, Math.Max(1, _options.Workers))
-            .Select(_ => Task.Run(() => WorkAsync(_queue.Reader, workersCancel.Token), CancellationToken.None)).ToArray();
-
-        ObjectId rootTree;
-        try
-        {
-            rootTree = await ArchiveRootAsync(PathTrie.Build(paths), parentRoot, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            _queue.Writer.TryComplete();
-            await workersCancel.CancelAsync().ConfigureAwait(false);
-            await Task.WhenAll(workers).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
-            // The walker sees a failed worker as a closed queue; the worker's own error is the one to report.
-            if (_workerFailure is { } failure) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
-            throw;
-        }
-        _queue.Writer.TryComplete();
-        await Task.WhenAll(workers).ConfigureAwait(false);
+        var rootTree = (await _repository.SaveTreeAsync(await ArchiveAsync(paths, parentRoot, cancellationToken).ConfigureAwait(false), cancellationToken)
+            .ConfigureAwait(false)).Id;
         // Write order: packs and the index first; the snapshot last, so it never names data that is not stored.
         await _repository.Content.FlushAsync(cancellationToken).ConfigureAwait(false);
 
         var finished = _time.GetUtcNow();
-        var warnings = _warnings.OrderBy(w => w.Path, StringComparer.Ordinal).ToList();
+        var warnings = Warnings;
         var status = warnings.Count == 0 ? SnapshotStatus.Complete : SnapshotStatus.Partial;
         var snapshot = new Snapshot
         {
@@ -116,6 +96,50 @@ public sealed class Archiver
         return new BackupResult(snapshot, _options.DryRun);
     }
 
+    /// <summary>
+    /// Stores the options' paths below a root that mirrors their absolute paths (as a snapshot's root does) and returns
+    /// that root listing, itself not stored, without flushing the content store or writing a snapshot: jobs put its
+    /// entries into a component's directory.
+    /// <paramref name="parentTree"/> is the same kind of tree from an earlier run, for the file cache (ignored with
+    /// Force; the options' Parent and DryRun are not used). Call once per instance; warnings are in <see cref="Warnings"/>.
+    /// </summary>
+    public async Task<Tree> BuildTreeAsync(ObjectId? parentTree, CancellationToken cancellationToken)
+    {
+        var paths = NormalizePaths(_options.Paths);
+        Tree? parentRoot = parentTree is { } id && !_options.Force ? await LoadParentTreeAsync(id, cancellationToken).ConfigureAwait(false) : null;
+        return await ArchiveAsync(paths, parentRoot, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Files and directories skipped or stored inexactly so far, by path.</summary>
+    public IReadOnlyList<SnapshotWarning> Warnings => _warnings.OrderBy(w => w.Path, StringComparer.Ordinal).ToList();
+
+    // The walk and the workers: every file and tree below the paths is stored (or queued in a pack) when this returns.
+    private async Task<Tree> ArchiveAsync(List<byte[]> paths, Tree? parentRoot, CancellationToken cancellationToken)
+    {
+        _queue = Channel.CreateBounded<FileJob>(new BoundedChannelOptions(_options.Workers * 16));
+        using var workersCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var workers = Enumerable.Range(0, Math.Max(1, _options.Workers))
+            .Select(_ => Task.Run(() => WorkAsync(_queue.Reader, workersCancel.Token), CancellationToken.None)).ToArray();
+
+        Tree rootTree;
+        try
+        {
+            rootTree = await ArchiveRootAsync(PathTrie.Build(paths), parentRoot, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _queue.Writer.TryComplete();
+            await workersCancel.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAll(workers).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            // The walker sees a failed worker as a closed queue; the worker's own error is the one to report.
+            if (_workerFailure is { } failure) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+            throw;
+        }
+        _queue.Writer.TryComplete();
+        await Task.WhenAll(workers).ConfigureAwait(false);
+        return rootTree;
+    }
+
     private static List<byte[]> NormalizePaths(IReadOnlyList<string> paths)
     {
         if (paths.Count == 0) throw new CairnException("nothing to back up: name at least one path", ExitCode.Usage);
@@ -139,13 +163,13 @@ public sealed class Archiver
     }
 
     // The snapshot's root mirrors the absolute paths: "/srv/data" becomes srv → data, with srv's own metadata.
-    private async Task<ObjectId> ArchiveRootAsync(PathTrie root, Tree? parentRoot, CancellationToken cancellationToken)
+    private async Task<Tree> ArchiveRootAsync(PathTrie root, Tree? parentRoot, CancellationToken cancellationToken)
     {
         using var rootDir = DirectoryHandle.Open("/"u8);
         return await ArchiveTrieLevelAsync(rootDir, "/"u8.ToArray(), root, parentRoot, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<ObjectId> ArchiveTrieLevelAsync(DirectoryHandle dir, byte[] dirPath, PathTrie level, Tree? parentTree, CancellationToken cancellationToken)
+    private async Task<Tree> ArchiveTrieLevelAsync(DirectoryHandle dir, byte[] dirPath, PathTrie level, Tree? parentTree, CancellationToken cancellationToken)
     {
         var nodes = new List<Node>();
         foreach (var (name, child) in level.Children)
@@ -172,11 +196,11 @@ public sealed class Archiver
             using var sub = dir.OpenDirectory(name);
             var previousTree = await LoadPreviousTreeAsync(previous, cancellationToken).ConfigureAwait(false);
             var node = MakeNode(dir, name, path, st);
-            node.Subtree = await ArchiveTrieLevelAsync(sub, path, child, previousTree, cancellationToken).ConfigureAwait(false);
+            var subtree = await ArchiveTrieLevelAsync(sub, path, child, previousTree, cancellationToken).ConfigureAwait(false);
+            node.Subtree = (await _repository.SaveTreeAsync(subtree, cancellationToken).ConfigureAwait(false)).Id;
             nodes.Add(node);
         }
-        var stored = await _repository.SaveTreeAsync(new Tree(nodes), cancellationToken).ConfigureAwait(false);
-        return stored.Id;
+        return new Tree(nodes);
     }
 
     /// <summary>
