@@ -25,6 +25,8 @@ public static class ComponentCatalog
             "PostgreSQL databases via pg_dump (custom format, uncompressed) and the roles via pg_dumpall --globals-only"),
         new("sqlite", typeof(Sqlite.SqliteOptions), (name, o) => new Sqlite.SqliteComponent(name, (Sqlite.SqliteOptions)o),
             "SQLite database files, copied with SQLite's online backup API"),
+        new("bucket", typeof(Bucket.BucketOptions), (name, o) => new Bucket.BucketComponent(name, (Bucket.BucketOptions)o), "Objects of an S3 bucket or Azure Blob container (prefix, include/exclude) as a source; restore writes them back"),
+        new("mongodb", typeof(Mongo.MongoDbOptions), (name, o) => new Mongo.MongoDbComponent(name, (Mongo.MongoDbOptions)o), "MongoDB databases via mongodump --archive, one archive per database; restore a database or one collection, renamed or not"),
     ];
 
     /// <summary>The type with that config name, or null.</summary>

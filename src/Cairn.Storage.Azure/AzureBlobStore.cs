@@ -79,8 +79,19 @@ public sealed class AzureBlobStore : IBlobStore, IContainerStore, IColdStorageSt
     /// <summary>The blob service endpoint (without any SAS), for messages and tests.</summary>
     public string Endpoint => _errors.Endpoint;
 
-    /// <summary>The container client, for tests that look at what the service recorded (such as a blob's tier).</summary>
+    /// <summary>
+    /// The container client, configured as the store uses it (no SDK retries, the request timeout), for tests that look
+    /// at what the service recorded (such as a blob's tier) and for the bucket component, which reads other blobs.
+    /// </summary>
     public BlobContainerClient Container => _container;
+
+    /// <summary>
+    /// What <paramref name="error"/>, thrown by <see cref="Container"/> during <paramref name="operation"/> (a noun for
+    /// the message, e.g. "listing"), means as a Cairn storage error; exceptions that are neither the service's nor the
+    /// network's (bugs, the caller's cancellation) come back unchanged.
+    /// </summary>
+    public Exception TranslateError(Exception error, string operation, CancellationToken cancellationToken) =>
+        _errors.Map(error, operation, null, cancellationToken) ?? error;
 
     /// <summary>The full blob name (with the prefix) that holds <paramref name="name"/>.</summary>
     public string KeyOf(BlobName name)

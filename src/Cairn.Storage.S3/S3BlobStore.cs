@@ -116,6 +116,20 @@ public sealed class S3BlobStore : IBlobStore, IContainerStore, IColdStorageStore
     /// <inheritdoc/>
     public string Location => _location.Text;
 
+    /// <summary>
+    /// The SDK client, configured as the store uses it (plain uploads, no SDK retries, path-style for endpoints, the CA
+    /// bundle), for callers that work on the bucket's other objects, such as the bucket component.
+    /// </summary>
+    public IAmazonS3 Client => _client;
+
+    /// <summary>
+    /// What <paramref name="error"/>, thrown by <see cref="Client"/> during <paramref name="operation"/> (a verb for the
+    /// message), means as a Cairn storage error: refused credentials, an unreachable endpoint, a missing bucket, …;
+    /// the caller's own cancellation and Cairn errors come back unchanged.
+    /// </summary>
+    public Exception TranslateError(Exception error, string operation, CancellationToken cancellationToken) =>
+        _errors.Map(error, operation, null, cancellationToken);
+
     /// <inheritdoc/>
     public IBlobWriter CreateWriter(BlobKind kind) => new SpoolingBlobWriter(this);
 

@@ -18,6 +18,12 @@ public sealed record ToolCommand
     /// <summary>The Debian package that provides <see cref="Program"/>, named in the "not installed" message.</summary>
     public required string DebianPackage { get; init; }
 
+    /// <summary>
+    /// Where to get the tool when the Debian package named in <see cref="DebianPackage"/> is not in Debian itself (MongoDB's
+    /// database tools come from MongoDB's own repository); null for the usual "apt-get install" advice.
+    /// </summary>
+    public string? InstallHint { get; init; }
+
     /// <summary>The working directory, or null for the current one.</summary>
     public string? WorkingDirectory { get; init; }
 

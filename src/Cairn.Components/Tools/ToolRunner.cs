@@ -68,7 +68,8 @@ public static class ToolRunner
     private static async Task RunAsync(ToolCommand command, bool redirectInput, Func<Process, CancellationToken, Task> io, CancellationToken cancellationToken)
     {
         var path = Find(command.Program)
-            ?? throw new ComponentFailedException($"{command.Program} is not installed: install it with 'apt-get install {command.DebianPackage}'");
+            ?? throw new ComponentFailedException($"{command.Program} is not installed: " +
+                (command.InstallHint ?? $"install it with 'apt-get install {command.DebianPackage}'"));
         var start = new ProcessStartInfo(path)
         {
             RedirectStandardOutput = true,
