@@ -5,7 +5,7 @@ namespace Cairn.Tests.Config;
 
 public sealed class ConfigSchemaTests
 {
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "Cairn.slnx"))) return dir.FullName;
