@@ -52,37 +52,57 @@ internal sealed class BlobCodec : IDisposable
     {
         var copy = id;
         string Describe() => $"new {type.ToString().ToLowerInvariant()} blob {copy.ToShortString()}";
-        Grow(ref _check, sealedBlob.Length);
-        var opened = _check.AsSpan(0, sealedBlob.Length - ObjectCipher.Overhead);
-        if (!_cipher.TryOpen(type, id, sealedBlob, opened))
+        bool compressed = (flags & BlobFlags.Compressed) != 0;
+        int room = Room(compressed, rawLength, sealedBlob.Length - ObjectCipher.Overhead);
+        Grow(ref _raw, room);
+        if (!TryOpenInto(type, id, compressed, sealedBlob, _raw.AsSpan(0, room), rawLength, Describe()))
             throw new IntegrityException(Describe(), "it did not decrypt right after encryption (memory or CPU fault?); nothing was uploaded");
-        ReadOnlySpan<byte> raw = opened;
-        if ((flags & BlobFlags.Compressed) != 0)
-        {
-            Grow(ref _raw, rawLength);
-            _decompressor.Decompress(opened, _raw.AsSpan(0, rawLength), Describe());
-            raw = _raw.AsSpan(0, rawLength);
-        }
-        if (raw.Length != rawLength || _hasher.Compute(raw) != id)
+        if (_hasher.Compute(_raw.AsSpan(0, rawLength)) != id)
             throw new IntegrityException(Describe(), "it did not round-trip before upload (memory or CPU fault?); nothing was uploaded");
     }
 
-    /// <summary>Opens one sealed blob into <paramref name="destination"/> (exactly its raw length).</summary>
-    public void Decode(in BlobEntry entry, ReadOnlySpan<byte> sealedBlob, Span<byte> destination, string description)
+    /// <summary>
+    /// The workspace length with which <see cref="Decode"/> needs no scratch buffer of its own: the raw length, plus,
+    /// for a compressed blob, room to open its payload at the end and decompress it in place.
+    /// </summary>
+    public static int DecodeRoom(in BlobEntry entry) => Room(entry.IsCompressed, (int)entry.RawLength, (int)entry.StoredLength - ObjectCipher.Overhead);
+
+    private static int Room(bool compressed, int rawLength, int openedLength) =>
+        compressed && NativeZstd.IsAvailable
+            ? Math.Max(rawLength + BlobDecompressor.InPlaceMargin(rawLength), openedLength)
+            : Math.Max(rawLength, openedLength);
+
+    /// <summary>
+    /// Opens one sealed blob into the start of <paramref name="workspace"/> (its raw length); a workspace of at least
+    /// <see cref="DecodeRoom"/> bytes spares the codec a scratch buffer for compressed blobs.
+    /// </summary>
+    public void Decode(in BlobEntry entry, ReadOnlySpan<byte> sealedBlob, Span<byte> workspace, string description)
     {
-        if (sealedBlob.Length != entry.StoredLength || destination.Length != entry.RawLength)
+        if (sealedBlob.Length != entry.StoredLength || workspace.Length < entry.RawLength
+            || (!entry.IsCompressed && entry.StoredLength - ObjectCipher.Overhead != entry.RawLength))
             throw new IntegrityException(description, "its stored length does not match the index");
-        if (!entry.IsCompressed)
-        {
-            if (!_cipher.TryOpen(entry.Type, entry.Id, sealedBlob, destination))
-                throw new IntegrityException(description, "authentication failed (the pack was modified or corrupted)");
-            return;
-        }
-        Grow(ref _check, sealedBlob.Length);
-        var opened = _check.AsSpan(0, sealedBlob.Length - ObjectCipher.Overhead);
-        if (!_cipher.TryOpen(entry.Type, entry.Id, sealedBlob, opened))
+        if (!TryOpenInto(entry.Type, entry.Id, entry.IsCompressed, sealedBlob, workspace, (int)entry.RawLength, description))
             throw new IntegrityException(description, "authentication failed (the pack was modified or corrupted)");
-        _decompressor.Decompress(opened, destination, description);
+    }
+
+    // Opens a sealed blob and leaves its raw bytes in workspace[..rawLength]; false if it does not authenticate. With
+    // native zstd and a workspace of Room() bytes, a compressed payload is opened into the workspace's end and
+    // decompressed in place (zstd guarantees that with the margin of ZSTD_DECOMPRESSION_MARGIN after the output), so
+    // one buffer serves instead of two; otherwise the payload goes through the codec's own scratch buffer.
+    private bool TryOpenInto(ObjectType type, in ObjectId id, bool compressed, ReadOnlySpan<byte> sealedBlob, Span<byte> workspace, int rawLength, string description)
+    {
+        int openedLength = sealedBlob.Length - ObjectCipher.Overhead;
+        Span<byte> opened;
+        if (!compressed) opened = workspace[..openedLength];
+        else if (_decompressor.SupportsInPlace && workspace.Length >= Room(true, rawLength, openedLength)) opened = workspace[^openedLength..];
+        else
+        {
+            Grow(ref _check, openedLength);
+            opened = _check.AsSpan(0, openedLength);
+        }
+        if (!_cipher.TryOpen(type, id, sealedBlob, opened)) return false;
+        if (compressed) _decompressor.Decompress(opened, workspace[..rawLength], description);
+        return true;
     }
 
     /// <summary>

@@ -396,19 +396,25 @@ public sealed class ContentStore : IAsyncDisposable
     /// <summary>The storage name of a pack.</summary>
     public static BlobName PackName(ObjectId packId) => new(BlobKind.Pack, packId.ToString());
 
-    /// <summary>Opens one sealed blob read from its pack into <paramref name="destination"/> (exactly its raw length).</summary>
-    public void Decode(in BlobLocation location, ReadOnlySpan<byte> sealedBlob, Span<byte> destination)
+    /// <summary>
+    /// Opens one sealed blob read from its pack into the start of <paramref name="workspace"/> (its raw length). A
+    /// workspace of <see cref="DecodeRoom"/> bytes lets a compressed blob decompress in place, with no scratch buffer.
+    /// </summary>
+    public void Decode(in BlobLocation location, ReadOnlySpan<byte> sealedBlob, Span<byte> workspace)
     {
         var codec = RentCodec();
         try
         {
-            codec.Decode(location.Entry, sealedBlob, destination, Describe(location));
+            codec.Decode(location.Entry, sealedBlob, workspace, Describe(location));
         }
         finally
         {
             ReturnCodec(codec);
         }
     }
+
+    /// <summary>The workspace length with which <see cref="Decode"/> needs no scratch buffer for this blob.</summary>
+    public static int DecodeRoom(in BlobEntry entry) => BlobCodec.DecodeRoom(entry);
 
     private BlobCodec RentCodec() => _codecs.TryTake(out var codec) ? codec : new BlobCodec(Cipher, Hasher, Config.CompressionLevel);
 

@@ -323,11 +323,13 @@ public sealed class Restorer
             var entry = placements[i].Entry;
             int targetsEnd = i + 1;
             while (targetsEnd < end && placements[targetsEnd].Entry.Offset == entry.Offset) targetsEnd++;
-            var plain = scratch.Plain((int)entry.RawLength);
+            // Room to decompress in place: the worker's one plaintext buffer is the codec's scratch too.
+            var workspace = scratch.Plain(ContentStore.DecodeRoom(entry));
+            var plain = workspace[..(int)entry.RawLength];
             bool decoded = true;
             try
             {
-                _repository.Content.Decode(new BlobLocation(packId, entry), buffer.Span.Slice((int)(entry.Offset - rangeStart), (int)entry.StoredLength), plain.Span);
+                _repository.Content.Decode(new BlobLocation(packId, entry), buffer.Span.Slice((int)(entry.Offset - rangeStart), (int)entry.StoredLength), workspace.Span);
             }
             catch (IntegrityException e)
             {

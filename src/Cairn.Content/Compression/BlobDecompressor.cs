@@ -21,6 +21,23 @@ public sealed class BlobDecompressor : IDisposable
     }
 
     /// <summary>
+    /// True when <see cref="Decompress"/> may be given input that lies at the end of the destination's own buffer, at
+    /// least <see cref="InPlaceMargin"/> bytes beyond the destination's end (native zstd's in-place decompression).
+    /// </summary>
+    public bool SupportsInPlace => _native != 0;
+
+    /// <summary>
+    /// zstd.h's ZSTD_DECOMPRESSION_MARGIN for the largest block size: frame header, checksum, 3 bytes per block and one
+    /// whole block. A buffer of rawLength + margin with the compressed input at its end decompresses in place.
+    /// </summary>
+    public static int InPlaceMargin(int rawLength)
+    {
+        const int FrameHeaderMax = 18, Checksum = 4, BlockSizeMax = 128 * 1024;
+        int blocks = (rawLength + BlockSizeMax - 1) / BlockSizeMax;
+        return FrameHeaderMax + Checksum + 3 * blocks + BlockSizeMax;
+    }
+
+    /// <summary>
     /// Decompresses <paramref name="input"/> into all of <paramref name="destination"/>, whose length is the expected
     /// uncompressed length; throws <see cref="IntegrityException"/> naming the object if the data is malformed or
     /// decompresses to any other length.

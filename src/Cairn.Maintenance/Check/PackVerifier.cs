@@ -137,11 +137,12 @@ internal sealed class PackVerifier(ContentStore content, CheckProgress progress)
 
     private string? VerifyBlob(ObjectId packId, BlobEntry entry, ReadOnlySpan<byte> sealedBlob)
     {
-        var plain = LargeBuffers.Pool.Rent((int)entry.RawLength);
+        // With room to decompress in place, the pooled buffer is the only one: the codec needs no scratch of its own.
+        var plain = LargeBuffers.Pool.Rent(ContentStore.DecodeRoom(entry));
         try
         {
             var destination = plain.AsSpan(0, (int)entry.RawLength);
-            content.Decode(new BlobLocation(packId, entry), sealedBlob, destination);
+            content.Decode(new BlobLocation(packId, entry), sealedBlob, plain);
             return content.Hasher.Compute(destination) == entry.Id ? null : "its content does not match its id";
         }
         catch (IntegrityException e)

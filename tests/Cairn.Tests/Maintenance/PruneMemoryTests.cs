@@ -36,7 +36,7 @@ public sealed class PruneMemoryTests(ITestOutputHelper output)
         double index = PerChunk(m => m.Index), references = PerChunk(m => m.References), plan = PerChunk(m => m.Plan);
         output.WriteLine($"{Small} chunks: {small}; {Large} chunks: {large}");
         output.WriteLine($"per chunk: index {index:0} B, referenced-id sets {references:0} B, plan {plan:0} B; peak about {index + references + plan:0} B");
-        Assert.InRange(index, 100, 250);
+        Assert.InRange(index, 40, 100);
         Assert.InRange(references, 30, 120);
         Assert.InRange(plan, 40, 100);
     }
