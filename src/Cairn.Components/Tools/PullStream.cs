@@ -5,7 +5,7 @@ namespace Cairn.Components.Tools;
 /// decoded message of an API's streamed response). Lets a component hand <see cref="IComponentBackup.AddStreamAsync"/>
 /// data that is made while it is read, without a pipe, a thread or a temporary file.
 /// </summary>
-public sealed class PullStream : Stream
+public sealed class PullStream : ProducedStream
 {
     private readonly Func<CancellationToken, ValueTask<ReadOnlyMemory<byte>?>> _next;
     private ReadOnlyMemory<byte> _current;
@@ -32,36 +32,5 @@ public sealed class PullStream : Stream
     }
 
     /// <inheritdoc/>
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    /// <inheritdoc/>
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    /// <inheritdoc/>
-    public override bool CanRead => true;
-
-    /// <inheritdoc/>
-    public override bool CanSeek => false;
-
-    /// <inheritdoc/>
-    public override bool CanWrite => false;
-
-    /// <inheritdoc/>
-    public override long Length => throw new NotSupportedException();
-
-    /// <inheritdoc/>
     public override long Position { get => _position; set => throw new NotSupportedException(); }
-
-    /// <inheritdoc/>
-    public override void Flush() { }
-
-    /// <inheritdoc/>
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    /// <inheritdoc/>
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    /// <inheritdoc/>
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
