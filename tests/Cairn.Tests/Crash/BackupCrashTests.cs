@@ -18,7 +18,7 @@ public sealed class BackupCrashTests(ITestOutputHelper output)
     public async Task A_backup_killed_at_each_crash_point_loses_nothing_earlier_and_the_next_backup_completes()
     {
         // 64 KiB packs and files of 16-192 KiB (one chunk each): 4 MiB of new data fills ~40 packs, and 20 MiB ~170,
-        // so that the first index file (written every 128 packs) comes long before the end of the backup.
+        // so that the eighth index file (one is written every 16 packs: 128 packs) comes long before the end of the backup.
         using var lab = await CrashLab.CreateAsync(seed: 11, packSize: 64 << 10);
         lab.Cairn.Log = r => output.WriteLine(r.Summary);
         lab.Source.AddData(8 * MiB, MaxFile);
@@ -28,7 +28,7 @@ public sealed class BackupCrashTests(ITestOutputHelper output)
         [
             ("put-temp-written:3", 4), // inside a put: the temporary file is written and synced, not yet renamed
             ("pack-uploaded:9", 4),
-            ("index-written:1", 20), // the index file written after 128 packs, long before the end
+            ("index-written:8", 20), // the eighth index file, written after 128 packs, long before the end
             ("before-snapshot", 4), // after the final index file, before the snapshot
             ("after-snapshot", 4),
         ];
@@ -38,7 +38,7 @@ public sealed class BackupCrashTests(ITestOutputHelper output)
         {
             lab.Source.ChangeSome();
             lab.Source.AddData(newMiB * MiB, MaxFile);
-            if (point == "index-written:1") lab.Source.RemoveOldest();
+            if (point == "index-written:8") lab.Source.RemoveOldest();
             var seen = lab.Source.Manifest();
             int snapshotsBefore = lab.Snapshots.Count;
 
@@ -60,7 +60,7 @@ public sealed class BackupCrashTests(ITestOutputHelper output)
                 case "pack-uploaded:9":
                     Assert.Equal(9, unreferenced);
                     break;
-                case "index-written:1" or "before-snapshot" or "after-snapshot":
+                case "index-written:8" or "before-snapshot" or "after-snapshot":
                     Assert.Equal(0, unreferenced); // every pack uploaded is in an index file
                     break;
             }
@@ -69,7 +69,7 @@ public sealed class BackupCrashTests(ITestOutputHelper output)
 
             var next = (await lab.BackupAsync()).Json;
             long added = next.GetProperty("data_added").GetInt64();
-            if (point == "index-written:1")
+            if (point == "index-written:8")
             {
                 // The 128 packs indexed before the crash are kept: the next backup does not store their data again.
                 Assert.InRange(added, 1, 10L * MiB);
