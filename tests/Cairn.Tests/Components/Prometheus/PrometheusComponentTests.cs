@@ -93,7 +93,8 @@ public sealed class PrometheusComponentTests
         // the head was written to is new each time, and it grows with the server's uptime, so no fixed ratio holds.
         var common = first.Items!.Select(Ulid).Intersect(second.Items!.Select(Ulid)).ToList();
         var commonBytes = common.Sum(u => Directory.EnumerateFiles(Path.Combine(DataDir, u), "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length));
-        Assert.True(common.Count >= 7 && commonBytes > 500_000, $"{common.Count} blocks of {commonBytes} bytes are in both snapshots");
+        // Twelve backfilled hours make 6 or 7 two-hour blocks, depending on where the hour boundaries fall today.
+        Assert.True(common.Count >= 6 && commonBytes > 500_000, $"{common.Count} blocks of {commonBytes} bytes are in both snapshots");
         // (64 KiB of slack for the trees, which count as added too.)
         Assert.True(second.BytesAdded <= second.Bytes - commonBytes + 65536,
             $"the second backup added {second.BytesAdded} of {second.Bytes} bytes, though {commonBytes} of them were stored before");
