@@ -6,6 +6,7 @@ using Cairn.Maintenance.Prune;
 using Cairn.Snapshots;
 using Cairn.Snapshots.Trees;
 using Cairn.Storage;
+using System.Runtime.CompilerServices;
 using Xunit.Abstractions;
 
 namespace Cairn.Tests.Maintenance;
@@ -50,21 +51,19 @@ public sealed class PruneMemoryTests(ITestOutputHelper output)
         {
             await CreateRepositoryAsync(root, password, chunks);
             await using var reopened = await Repository.OpenAsync(new LocalBlobStore(root), password, CancellationToken.None);
-            await Task.Yield();
-            long index = MeasureIndex(reopened);
-            long references = await MeasureReferencesAsync(reopened);
-            // A completed task's continuation runs inline, on a stack that still holds the task and its result: yield
-            // (here and above), so that what was measured before is really unreachable when the plan is measured.
-            await Task.Yield();
-            long beforePlan = Heap();
-            var plan = await PrunePlanner.PlanAsync(reopened, new PruneOptions(), CancellationToken.None);
-            long afterPlan = Heap();
-            Assert.Empty(plan.Problems);
+            long index = await RetainedAsync(_ => Task.FromResult<object>(RebuildIndex(reopened)));
+            var snapshots = await reopened.ListSnapshotsAsync(SnapshotFilter.All, CancellationToken.None);
+            long references = await RetainedAsync(async ct => await ReferenceWalker.CollectAsync(reopened, snapshots, null, ct));
             int trees = 1 + chunks / ChunksPerFile / FilesPerDirectory;
-            Assert.Equal(chunks + trees, plan.Statistics.UsedBlobs);
-            Assert.Equal(Unreferenced, plan.Statistics.UnusedBlobs);
-            GC.KeepAlive(plan);
-            return (index, references, afterPlan - beforePlan);
+            long planned = await RetainedAsync(async ct =>
+            {
+                var plan = await PrunePlanner.PlanAsync(reopened, new PruneOptions(), ct);
+                Assert.Empty(plan.Problems);
+                Assert.Equal(chunks + trees, plan.Statistics.UsedBlobs);
+                Assert.Equal(Unreferenced, plan.Statistics.UnusedBlobs);
+                return plan;
+            });
+            return (index, references, planned);
         }
         finally
         {
@@ -72,28 +71,34 @@ public sealed class PruneMemoryTests(ITestOutputHelper output)
         }
     }
 
-    // Each measurement is a method of its own: what it builds is unreachable once it returns, whereas locals of the
-    // caller's async state machine may stay alive (and be counted) until the caller returns.
-
-    /// <summary>The merged index every command loads, rebuilt from memory so that no I/O buffer blurs the figure.</summary>
-    private static long MeasureIndex(Repository repository)
+    /// <summary>
+    /// Heap bytes that what <paramref name="build"/> returns keeps alive: the heap while it is held, less the heap once
+    /// it is dropped. Measuring "after less before" instead failed now and then (a figure even came out negative),
+    /// because garbage from earlier steps that was still reachable before could die during the step measured.
+    /// </summary>
+    private static async Task<long> RetainedAsync(Func<CancellationToken, Task<object>> build)
     {
-        long before = Heap();
-        var index = new RepositoryIndex();
-        foreach (var (_, location) in repository.Content.Index.Entries) index.AddPack(location.PackId, [location.Entry]);
-        long after = Heap();
-        GC.KeepAlive(index);
-        return after - before;
+        var held = new StrongBox<object?>();
+        await FillAsync(held, build);
+        // A completed task's continuation runs inline, on a stack that may still hold the task and its result: yield,
+        // so that only the box keeps the result alive.
+        await Task.Yield();
+        long with = Heap();
+        held.Value = null;
+        long without = Heap();
+        return with - without;
     }
 
-    private static async Task<long> MeasureReferencesAsync(Repository repository)
+    // Its own method, so that no local of RetainedAsync's state machine holds the result.
+    private static async Task FillAsync(StrongBox<object?> held, Func<CancellationToken, Task<object>> build) =>
+        held.Value = await build(CancellationToken.None);
+
+    /// <summary>The merged index every command loads, rebuilt from memory so that no I/O buffer blurs the figure.</summary>
+    private static RepositoryIndex RebuildIndex(Repository repository)
     {
-        var snapshots = await repository.ListSnapshotsAsync(SnapshotFilter.All, CancellationToken.None);
-        long before = Heap();
-        var references = await ReferenceWalker.CollectAsync(repository, snapshots, null, CancellationToken.None);
-        long after = Heap();
-        GC.KeepAlive(references);
-        return after - before;
+        var index = new RepositoryIndex();
+        foreach (var (_, location) in repository.Content.Index.Entries) index.AddPack(location.PackId, [location.Entry]);
+        return index;
     }
 
     /// <summary>Live managed bytes, after a full compacting collection (the large-object heap included, else free gaps count).</summary>
