@@ -27,9 +27,9 @@ public sealed class ConfigProblemTests : IDisposable
         var problems = _files.Problems("""
             targets: {t: {repository: /r}}
             jobs: {j: {targets: [t], components: [{name: c, type: files, paths: [/]}]}}
-            schedule: daily
+            zzz: daily
             """);
-        Assert.Equal(["3:1: unknown key 'schedule' at the top level (known keys: instance, targets, jobs, environment, environments)"], problems);
+        Assert.Equal(["3:1: unknown key 'zzz' at the top level (known keys: instance, targets, jobs, notifications, daemon, environment, environments)"], problems);
     }
 
     [Fact]

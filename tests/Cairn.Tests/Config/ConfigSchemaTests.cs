@@ -64,12 +64,12 @@ public sealed class ConfigSchemaTests
         var schema = JsonNode.Parse(ConfigSchema.Generate(TestComponentTypes.All))!;
         Assert.Equal("https://json-schema.org/draft/2020-12/schema", schema["$schema"]!.GetValue<string>());
         Assert.False(schema["additionalProperties"]!.GetValue<bool>());
-        Assert.Equal(["instance", "targets", "jobs", "environment", "environments"], schema["properties"]!.AsObject().Select(p => p.Key));
+        Assert.Equal(["instance", "targets", "jobs", "notifications", "daemon", "environment", "environments"], schema["properties"]!.AsObject().Select(p => p.Key));
         Assert.Equal(["targets", "jobs"], schema["required"]!.AsArray().Select(n => n!.GetValue<string>()));
         var target = schema["properties"]!["targets"]!["additionalProperties"]!;
-        Assert.Equal(["repository", "password", "password_file", "password_command"], target["properties"]!.AsObject().Select(p => p.Key));
+        Assert.Equal(["repository", "password", "password_file", "password_command", "data_storage_class", "prune"], target["properties"]!.AsObject().Select(p => p.Key));
         var job = schema["properties"]!["jobs"]!["additionalProperties"]!;
-        Assert.Equal(["targets", "components", "tags", "host"], job["properties"]!.AsObject().Select(p => p.Key));
+        Assert.Equal(["targets", "components", "tags", "host", "schedule", "time_zone", "jitter", "max_duration", "rpo", "retention", "archive", "notify"], job["properties"]!.AsObject().Select(p => p.Key));
         Assert.Equal("#/$defs/component", job["properties"]!["components"]!["items"]!["$ref"]!.GetValue<string>());
         // Overrides: the same keys, nothing required, components merged by name.
         var overrides = schema["$defs"]!["overrides"]!;
