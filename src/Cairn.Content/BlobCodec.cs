@@ -15,16 +15,28 @@ internal sealed class BlobCodec : IDisposable
     private readonly ObjectIdHasher _hasher;
     private readonly BlobCompressor _compressor;
     private readonly BlobDecompressor _decompressor = new();
+    // Scratch buffers belong to the codec (one per concurrent caller). A shared pool would round each request up to a
+    // power of two (a 4 MiB chunk's sealed form needs 8 MiB) and keep arrays of every size ever asked for.
     private byte[] _sealed = [];
     private byte[] _check = [];
     private byte[] _raw = [];
+    private readonly int _typicalSealed;
+    private readonly int _typicalRaw;
 
-    public BlobCodec(ObjectCipher cipher, ObjectIdHasher hasher, int compressionLevel)
+    /// <summary>A codec whose scratch buffers are sized for blobs of up to <paramref name="maxChunk"/> bytes (larger ones grow them).</summary>
+    public BlobCodec(ObjectCipher cipher, ObjectIdHasher hasher, int compressionLevel, int maxChunk)
     {
         _cipher = cipher;
         _hasher = hasher;
         _compressor = new BlobCompressor(compressionLevel);
+        _typicalSealed = ObjectCipher.SealedLength(PayloadRoom(maxChunk));
+        _typicalRaw = ChunkDecodeRoom(maxChunk);
     }
+
+    /// <summary>The <see cref="DecodeRoom"/> of the largest blob a chunk of <paramref name="maxChunk"/> bytes can become.</summary>
+    public static int ChunkDecodeRoom(int maxChunk) => Room(true, maxChunk, PayloadRoom(maxChunk));
+
+    private static int PayloadRoom(int rawLength) => Math.Max(BlobCompressor.MaxCompressedLength(rawLength), rawLength);
 
     /// <summary>
     /// Compresses (when worthwhile) and seals one blob, then opens, decompresses and re-hashes the result, so that
@@ -33,8 +45,8 @@ internal sealed class BlobCodec : IDisposable
     public ReadOnlySpan<byte> Encode(ObjectType type, in ObjectId id, ReadOnlySpan<byte> plaintext, out BlobFlags flags)
     {
         // Compress (or copy) straight to where the sealed payload goes, then seal in place: one buffer per blob.
-        int payloadRoom = Math.Max(BlobCompressor.MaxCompressedLength(plaintext.Length), plaintext.Length);
-        Grow(ref _sealed, ObjectCipher.SealedLength(payloadRoom));
+        int payloadRoom = PayloadRoom(plaintext.Length);
+        ScratchArrays.Ensure(ref _sealed, ObjectCipher.SealedLength(payloadRoom), _typicalSealed);
         int payloadLength = _compressor.Compress(plaintext, _sealed.AsSpan(ObjectCipher.NonceLength, payloadRoom));
         flags = payloadLength >= 0 ? BlobFlags.Compressed : BlobFlags.None;
         if (payloadLength < 0)
@@ -54,7 +66,7 @@ internal sealed class BlobCodec : IDisposable
         string Describe() => $"new {type.ToString().ToLowerInvariant()} blob {copy.ToShortString()}";
         bool compressed = (flags & BlobFlags.Compressed) != 0;
         int room = Room(compressed, rawLength, sealedBlob.Length - ObjectCipher.Overhead);
-        Grow(ref _raw, room);
+        ScratchArrays.Ensure(ref _raw, room, _typicalRaw);
         if (!TryOpenInto(type, id, compressed, sealedBlob, _raw.AsSpan(0, room), rawLength, Describe()))
             throw new IntegrityException(Describe(), "it did not decrypt right after encryption (memory or CPU fault?); nothing was uploaded");
         if (_hasher.Compute(_raw.AsSpan(0, rawLength)) != id)
@@ -97,7 +109,7 @@ internal sealed class BlobCodec : IDisposable
         else if (_decompressor.SupportsInPlace && workspace.Length >= Room(true, rawLength, openedLength)) opened = workspace[^openedLength..];
         else
         {
-            Grow(ref _check, openedLength);
+            ScratchArrays.Ensure(ref _check, openedLength, 0);
             opened = _check.AsSpan(0, openedLength);
         }
         if (!_cipher.TryOpen(type, id, sealedBlob, opened)) return false;
@@ -122,16 +134,6 @@ internal sealed class BlobCodec : IDisposable
         {
             LargeBuffers.Pool.Return(plaintext);
         }
-    }
-
-    // Scratch buffers belong to the codec (one per concurrent caller) and grow in 256 KiB steps to the largest blob it
-    // met. A shared pool would round each request up to a power of two (a 4 MiB chunk's sealed form needs 8 MiB) and
-    // keep arrays of every size ever asked for.
-    private static void Grow(ref byte[] buffer, int length)
-    {
-        const int Step = 256 * 1024;
-        if (buffer.Length >= length) return;
-        buffer = GC.AllocateUninitializedArray<byte>((length + Step - 1) / Step * Step);
     }
 
     public void Dispose()

@@ -36,6 +36,10 @@ public sealed class ContentStore : IAsyncDisposable
     private readonly ContentStoreOptions _options;
     private readonly ConcurrentDictionary<ObjectId, byte> _pending = new();
     private readonly ConcurrentBag<BlobCodec> _codecs = [];
+    // Encoding is CPU-bound, so more encoders than cores buy nothing, and each codec keeps chunk-sized scratch buffers
+    // for good. Without this bound, workers and directory completions on blocked thread-pool threads made six codecs
+    // (26 MB) on a two-core machine.
+    private readonly SemaphoreSlim _encoderSlots = new(Environment.ProcessorCount + 1);
     private readonly Lock _packLock = new();
     private readonly SemaphoreSlim _uploadSlots;
     private readonly SemaphoreSlim _indexWriteLock = new(1, 1);
@@ -162,7 +166,16 @@ public sealed class ContentStore : IAsyncDisposable
 
         PackBuilder? full;
         int storedLength;
-        var codec = RentCodec();
+        BlobCodec codec;
+        try
+        {
+            codec = await RentEncoderAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _pending.TryRemove(id, out _);
+            throw;
+        }
         try
         {
             var sealedBlob = codec.Encode(type, id, plaintext.Span, out var flags);
@@ -176,7 +189,7 @@ public sealed class ContentStore : IAsyncDisposable
         }
         finally
         {
-            ReturnCodec(codec);
+            ReturnEncoder(codec);
         }
         if (full is not null) await StartUploadAsync(full, cancellationToken).ConfigureAwait(false);
         return new StoredBlob(id, true, storedLength);
@@ -194,7 +207,16 @@ public sealed class ContentStore : IAsyncDisposable
         var entry = source.Entry;
         if (Index.Contains(entry.Id) || !_pending.TryAdd(entry.Id, 0)) return new StoredBlob(entry.Id, false, 0);
         PackBuilder? full;
-        var codec = RentCodec();
+        BlobCodec codec;
+        try
+        {
+            codec = await RentEncoderAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _pending.TryRemove(entry.Id, out _);
+            throw;
+        }
         try
         {
             codec.Verify(entry, sealedBlob.Span, Describe(source));
@@ -207,7 +229,7 @@ public sealed class ContentStore : IAsyncDisposable
         }
         finally
         {
-            ReturnCodec(codec);
+            ReturnEncoder(codec);
         }
         if (full is not null) await StartUploadAsync(full, cancellationToken).ConfigureAwait(false);
         return new StoredBlob(entry.Id, true, sealedBlob.Length);
@@ -421,7 +443,22 @@ public sealed class ContentStore : IAsyncDisposable
     /// <summary>The workspace length with which <see cref="Decode"/> needs no scratch buffer for this blob.</summary>
     public static int DecodeRoom(in BlobEntry entry) => BlobCodec.DecodeRoom(entry);
 
-    private BlobCodec RentCodec() => _codecs.TryTake(out var codec) ? codec : new BlobCodec(Cipher, Hasher, Config.CompressionLevel);
+    /// <summary>The largest <see cref="DecodeRoom"/> a chunk of this repository needs (trees may need more).</summary>
+    public int ChunkDecodeRoom => BlobCodec.ChunkDecodeRoom(Config.Chunker.MaxSize);
+
+    private BlobCodec RentCodec() => _codecs.TryTake(out var codec) ? codec : new BlobCodec(Cipher, Hasher, Config.CompressionLevel, Config.Chunker.MaxSize);
+
+    private async ValueTask<BlobCodec> RentEncoderAsync(CancellationToken cancellationToken)
+    {
+        await _encoderSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return RentCodec();
+    }
+
+    private void ReturnEncoder(BlobCodec codec)
+    {
+        ReturnCodec(codec);
+        _encoderSlots.Release();
+    }
 
     // Codecs keep their scratch buffers: there are only as many codecs as concurrent callers (workers).
     private void ReturnCodec(BlobCodec codec) => _codecs.Add(codec);

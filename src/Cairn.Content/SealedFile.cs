@@ -15,30 +15,38 @@ public static class SealedFile
     private const byte Zstd = 1;
 
     /// <summary>Encodes a payload; returns its id and the bytes to store.</summary>
-    public static (ObjectId Id, byte[] Bytes) Encode(ObjectCipher cipher, ObjectIdHasher hasher, ObjectType type, ReadOnlySpan<byte> payload, bool compress)
+    /// <remarks>
+    /// The envelope is built where it will be sealed, in one array: an index file of a large first backup is several
+    /// MiB, and the compressed copy, its trimmed copy and the sealed copy it used to take were the last spike of a
+    /// backup's memory.
+    /// </remarks>
+    public static (ObjectId Id, ReadOnlyMemory<byte> Bytes) Encode(ObjectCipher cipher, ObjectIdHasher hasher, ObjectType type, ReadOnlySpan<byte> payload, bool compress)
     {
         var id = hasher.Compute(payload);
-        byte[] plain = [];
-        int compressedLength = -1;
+        const int Header = ObjectCipher.NonceLength;
+        int room = Math.Max(5 + (compress ? BlobCompressor.MaxCompressedLength(payload.Length) : 0), 1 + payload.Length);
+        var buffer = GC.AllocateUninitializedArray<byte>(ObjectCipher.SealedLength(room));
+        var plain = buffer.AsSpan(Header, room);
+        int plainLength = -1;
         if (compress)
         {
             using var compressor = new BlobCompressor();
-            plain = new byte[5 + BlobCompressor.MaxCompressedLength(payload.Length)];
-            compressedLength = compressor.Compress(payload, plain.AsSpan(5));
+            int compressedLength = compressor.Compress(payload, plain[5..]);
+            if (compressedLength >= 0)
+            {
+                plain[0] = Zstd;
+                BinaryPrimitives.WriteUInt32LittleEndian(plain[1..], (uint)payload.Length);
+                plainLength = 5 + compressedLength;
+            }
         }
-        if (compressedLength >= 0)
+        if (plainLength < 0)
         {
-            plain[0] = Zstd;
-            BinaryPrimitives.WriteUInt32LittleEndian(plain.AsSpan(1), (uint)payload.Length);
-            plain = plain[..(5 + compressedLength)];
-        }
-        else
-        {
-            plain = new byte[1 + payload.Length];
             plain[0] = Raw;
-            payload.CopyTo(plain.AsSpan(1));
+            payload.CopyTo(plain[1..]);
+            plainLength = 1 + payload.Length;
         }
-        return (id, cipher.Seal(type, id, plain));
+        cipher.SealInPlace(type, id, buffer, plainLength);
+        return (id, buffer.AsMemory(0, ObjectCipher.SealedLength(plainLength)));
     }
 
     /// <summary>Opens stored bytes, checking the tag, the encoding and that the payload hashes to <paramref name="id"/>.</summary>

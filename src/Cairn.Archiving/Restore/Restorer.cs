@@ -264,7 +264,7 @@ public sealed class Restorer
             while (end < placements.Count && placements[end].Pack == placements[start].Pack) end++;
             runs.Add((start, end));
         }
-        using var buffers = new RestoreBuffers();
+        using var buffers = new RestoreBuffers(MaxReadLength, _repository.Content.ChunkDecodeRoom);
         await Parallel.ForEachAsync(runs, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.Workers), CancellationToken = cancellationToken },
             async (run, ct) =>
             {
