@@ -188,6 +188,9 @@ public sealed class Notifier : IDisposable
             NotificationHttpException http => http.Message,
             TimeoutRejectedException timeout => $"no answer within {NotificationText.Age(timeout.Timeout)}",
             SmtpCommandException smtp => $"SMTP {(int)smtp.StatusCode}: {smtp.Message}",
+            // MailKit's name for a 530 answer ("authentication required", or aiosmtpd's "must issue STARTTLS first").
+            ServiceNotAuthenticatedException refused => $"the server refused to take mail: {refused.Message}",
+            SslHandshakeException { InnerException: { } inner } => $"TLS handshake failed: {inner.Message} (if a private CA signed the server's certificate, name it in ca_file)",
             HttpRequestException { InnerException: { } inner } http => $"{http.Message} ({inner.Message})",
             _ => failure.Message,
         };
