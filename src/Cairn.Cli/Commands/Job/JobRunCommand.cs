@@ -1,6 +1,9 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using Cairn.Orchestration.Config;
 using Cairn.Orchestration.Jobs;
+using Cairn.Orchestration.Metrics;
+using Cairn.Orchestration.Notifications;
 using Cairn.Snapshots;
 using Cairn.Snapshots.Locking;
 
@@ -15,6 +18,11 @@ internal static class JobRunCommand
         var components = new Option<string[]>("--component") { Description = "Run only this component (repeatable).", Arity = ArgumentArity.ZeroOrMore };
         var skip = new Option<string[]>("--skip") { Description = "Leave this component out (repeatable).", Arity = ArgumentArity.ZeroOrMore };
         var dryRun = new Option<bool>("--dry-run", "-n") { Description = "Say which components would run and where to; run and store nothing." };
+        var metricsFile = new Option<string?>("--metrics-file")
+        {
+            Description = "After the run, update this node_exporter textfile (e.g. /var/lib/node_exporter/textfile/cairn.prom) with the\n" +
+                "job's metrics, keeping the other jobs' values in it; replaced atomically (see README, Alerts and metrics).",
+        };
         var command = new Command("run",
             "Run a job: its components run one after the other, in config order, into ONE new snapshot of the job's first\n" +
             "target (one directory per component at the snapshot's root), which is then copied to the job's other targets.\n" +
@@ -37,11 +45,13 @@ internal static class JobRunCommand
             "  cairn job run platform\n" +
             "  cairn job run platform --component db --component etc\n" +
             "  cairn job run platform --skip buckets --dry-run\n" +
+            "  cairn job run platform --metrics-file /var/lib/node_exporter/textfile/cairn.prom\n" +
             "  cairn --config /etc/cairn/cairn.yaml --environment prod job run platform --json");
         command.Add(name);
         command.Add(components);
         command.Add(skip);
         command.Add(dryRun);
+        command.Add(metricsFile);
         context.SetAction(command, async (session, ct) =>
         {
             var config = ConfigAccess.Load(session);
@@ -54,13 +64,43 @@ internal static class JobRunCommand
                     if (outcome.Error is { } error) session.Env.Error.WriteLine($"cairn: target {outcome.Target}: {error}");
                 },
             };
-            var result = await runner.RunAsync(session.Get(name), options, ct).ConfigureAwait(false);
+            var metricsPath = options.DryRun ? null : session.Get(metricsFile);
+            var started = session.Env.Time.GetUtcNow();
+            JobRunResult result;
+            try
+            {
+                result = await runner.RunAsync(session.Get(name), options, ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (metricsPath is not null && config.FindJob(session.Get(name)) is not null)
+            {
+                var now = session.Env.Time.GetUtcNow();
+                await WriteMetricsAsync(session, metricsPath, config, JobEvents.FromError(config, session.Get(name), e, now, now - started)).ConfigureAwait(false);
+                throw;
+            }
+            if (metricsPath is not null)
+            {
+                var now = session.Env.Time.GetUtcNow();
+                await WriteMetricsAsync(session, metricsPath, config, JobEvents.FromResult(config, result, now, now - started)).ConfigureAwait(false);
+            }
             if (session.Json) session.WriteJson(ToJson(result));
             else if (result.DryRun) PrintPlan(session, result);
             else PrintSummary(session, result);
             return (int)result.ExitCode;
         });
         return command;
+    }
+
+    // The run's outcome stands whatever happens to its metrics: a file that cannot be written is a warning.
+    private static async Task WriteMetricsAsync(Session session, string path, CairnConfig config, JobEvent e)
+    {
+        try
+        {
+            await MetricsTextfile.UpdateAsync(path, CairnMetrics.ForConfig(config), metrics => metrics.Observe(e)).ConfigureAwait(false);
+        }
+        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
+        {
+            session.Warn($"cannot write metrics file {path}: {failure.Message}");
+        }
     }
 
     // Components' progress goes to stderr, so stdout stays the summary (or the JSON) alone.
