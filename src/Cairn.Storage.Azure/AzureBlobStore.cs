@@ -122,7 +122,9 @@ public sealed class AzureBlobStore : IBlobStore, IContainerStore, IColdStorageSt
         AccessTier? tier = name.Kind == BlobKind.Pack || _dataTier is null ? _dataTier : AccessTier.Hot;
         try
         {
-            if (length <= _options.SingleUploadLimit)
+            // Under --limit-upload (a paced stream) blobs go up as staged blocks, whose MD5 we compute in a pass that
+            // sends nothing: the single-shot upload below hashes the stream it is given, so it would pace every byte twice.
+            if (length <= _options.SingleUploadLimit && BandwidthLimiter.Unpaced(content) == content)
             {
                 // The SDK hashes a seekable stream in a first pass and rewinds it (no buffering), then sends the MD5
                 // as Content-MD5; the threshold above the length keeps it to one Put Blob request.
@@ -354,7 +356,7 @@ public sealed class AzureBlobStore : IBlobStore, IContainerStore, IColdStorageSt
         {
             var size = Math.Min(_options.BlockSize, length - offset);
             content.Position = start + offset;
-            var md5 = await Md5Async(content, size, whole, cancellationToken).ConfigureAwait(false);
+            var md5 = await Md5Async(BandwidthLimiter.Unpaced(content), size, whole, cancellationToken).ConfigureAwait(false);
             var id = new byte[16];
             uploadId.CopyTo(id, 0);
             System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(id.AsSpan(8), blockIds.Count);

@@ -156,7 +156,8 @@ public sealed class S3BlobStore : IBlobStore, IContainerStore, IColdStorageStore
         var start = content.Position;
         try
         {
-            var md5 = await HashToEndAsync(content, cancellationToken).ConfigureAwait(false);
+            // The hashing pass sends nothing: only the upload below is paced by --limit-upload.
+            var md5 = await HashToEndAsync(BandwidthLimiter.Unpaced(content), cancellationToken).ConfigureAwait(false);
             using var body = new StreamWindow(content, start, content.Position - start);
             await UploadAsync(name, body, md5, cancellationToken).ConfigureAwait(false);
         }

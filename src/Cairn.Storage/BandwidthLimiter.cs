@@ -12,6 +12,7 @@ public sealed class BandwidthLimiter
     private readonly TimeProvider _time;
     private readonly Lock _lock = new();
     private DateTimeOffset _reservedUntil;
+    private long _bytesPaced;
 
     /// <summary>A limiter of <paramref name="bytesPerSecond"/>; up to a quarter second's worth may pass unpaced after a pause.</summary>
     public BandwidthLimiter(long bytesPerSecond, TimeProvider? time = null)
@@ -23,10 +24,21 @@ public sealed class BandwidthLimiter
         _reservedUntil = _time.GetUtcNow() - _burst;
     }
 
+    /// <summary>Every byte paced so far: what was sent, or is being sent, under the cap.</summary>
+    public long BytesPaced => Interlocked.Read(ref _bytesPaced);
+
+    /// <summary>
+    /// The stream to read for a pass that sends nothing, such as hashing a blob before its upload: a paced stream's
+    /// source (sharing its position), else <paramref name="content"/> itself. Pacing that pass too would halve the rate
+    /// a store that hashes first actually gets.
+    /// </summary>
+    public static Stream Unpaced(Stream content) => content is ThrottledReadStream paced ? paced.Source : content;
+
     /// <summary>Waits until <paramref name="bytes"/> more may be sent.</summary>
     public Task WaitAsync(int bytes, CancellationToken cancellationToken)
     {
         TimeSpan wait;
+        Interlocked.Add(ref _bytesPaced, bytes);
         lock (_lock)
         {
             var now = _time.GetUtcNow();
@@ -44,6 +56,9 @@ internal sealed class ThrottledReadStream(Stream inner, BandwidthLimiter limiter
 {
     // Small slices keep the pacing smooth and let one slow upload not starve the others for long.
     private const int SliceBytes = 64 * 1024;
+
+    /// <summary>The stream being paced (see <see cref="BandwidthLimiter.Unpaced"/>).</summary>
+    public Stream Source => inner;
 
     public override bool CanRead => true;
     public override bool CanSeek => inner.CanSeek;

@@ -211,6 +211,24 @@ public sealed class S3StoreTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task An_upload_limit_does_not_pace_the_stores_own_hashing_pass()
+    {
+        await S3TestServer.CreateBucketAsync(_bucket);
+        await using var inner = Store(null);
+        var limiter = new BandwidthLimiter(256L << 20);
+        var store = new UploadLimitedBlobStore(inner, limiter);
+        var data = CliBytes(300_000);
+        var pack = new BlobName(BlobKind.Pack, "cd" + new string('2', 62));
+
+        await store.PutAsync(pack, new MemoryStream(data));
+
+        // Our Content-MD5 pass reads the bytes but sends nothing, so it is not paced. Over plain HTTP (this s3rver) the SDK
+        // reads the body once more to sign it (SigV4 payload hash) before sending; over HTTPS the payload is unsigned.
+        Assert.Equal(2 * data.Length, limiter.BytesPaced);
+        Assert.Equal(data, await inner.GetAsync(pack));
+    }
+
     private S3BlobStore Store(string? dataClass) =>
         new(S3TestServer.StoreOptions(_bucket, transfer: new TransferOptions { DataStorageClass = dataClass, RequestTimeout = TimeSpan.FromSeconds(30) }));
 
