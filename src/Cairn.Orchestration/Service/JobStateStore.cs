@@ -28,13 +28,13 @@ public sealed class JobStateStore
 
     /// <summary>
     /// The state directory to use: <paramref name="configured"/> (the config's daemon.state_directory or --state-dir), else
-    /// /var/lib/cairn for root, else $XDG_STATE_HOME/cairn, else ~/.local/state/cairn.
+    /// $XDG_STATE_HOME/cairn when that is set, else /var/lib/cairn for root, else ~/.local/state/cairn.
     /// </summary>
     public static string DefaultDirectory(string? configured, Func<string, string?> variable, bool isRoot)
     {
         if (!string.IsNullOrEmpty(configured)) return configured;
-        if (isRoot) return "/var/lib/cairn";
         if (variable("XDG_STATE_HOME") is { Length: > 0 } xdg) return Path.Combine(xdg, "cairn");
+        if (isRoot) return "/var/lib/cairn";
         var home = variable("HOME") is { Length: > 0 } h ? h : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
         return Path.Combine(home, ".local", "state", "cairn");
     }
