@@ -31,6 +31,26 @@ internal sealed class CliEnvironment
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
     /// <summary>
+    /// Cancelled by the first Ctrl-C or SIGTERM when the running command stops gracefully (<see cref="StopsGracefully"/>:
+    /// job run and the daemon checkpoint instead of dropping their work); a second signal interrupts as usual.
+    /// </summary>
+    public CancellationTokenSource GracefulStop { get; } = new();
+
+    /// <summary>Set by a command that handles <see cref="GracefulStop"/>.</summary>
+    public bool StopsGracefully { get; set; }
+
+    /// <summary>What a Ctrl-C or SIGTERM does: the first asks a graceful command to stop; otherwise it interrupts.</summary>
+    public void Signal(CancellationTokenSource interrupt)
+    {
+        if (StopsGracefully && !GracefulStop.IsCancellationRequested)
+        {
+            Error.WriteLine("cairn: stopping gracefully (signal again to interrupt at once)");
+            GracefulStop.Cancel();
+        }
+        else interrupt.Cancel();
+    }
+
+    /// <summary>
     /// Tests only: opens the store for a location string instead of <see cref="StoreLocations"/>, so the CLI can run over a
     /// store double (an in-memory store with archive classes). Set only by in-process tests through this internal
     /// property: no option, variable or location string reaches it.

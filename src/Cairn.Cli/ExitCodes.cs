@@ -21,6 +21,7 @@ internal static class ExitCodes
         (ExitCode.StorageAccessDenied, "the storage refused the credentials (wrong key or password, expired token, no permission)"),
         (ExitCode.ColdStorage, "data the command needs is in an archive class (S3 Glacier, Azure Archive): run it again with --thaw, or later when a thaw finished"),
         (ExitCode.ComponentFailed, "a component of the job failed (dump tool or API error, server unreachable, tool missing): the snapshot is recorded as failed"),
+        (ExitCode.Incomplete, "a job run stopped at its max_duration or on SIGTERM: what it stored is kept (an incomplete snapshot) and the next run goes on from it"),
         (ExitCode.Interrupted, "interrupted (Ctrl-C or SIGTERM)"),
     ];
 

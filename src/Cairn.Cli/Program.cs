@@ -13,20 +13,20 @@ public static class Program
     {
         _ = CrashPoints.IsArmed; // reads CAIRN_TEST_CRASH_AT now: a malformed value stops the process before it writes anything
         using var interrupt = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
-        {
-            e.Cancel = true;
-            interrupt.Cancel();
-        };
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-        {
-            context.Cancel = true;
-            interrupt.Cancel();
-        });
         var variables = new Dictionary<string, string?>(StringComparer.Ordinal);
         foreach (System.Collections.DictionaryEntry e in Environment.GetEnvironmentVariables()) variables[(string)e.Key] = (string?)e.Value;
         await using var stdout = Console.OpenStandardOutput();
         var env = new CliEnvironment(stdout, Console.Error, variables, interactive: !Console.IsInputRedirected, stderrIsTerminal: !Console.IsErrorRedirected);
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            env.Signal(interrupt);
+        };
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            env.Signal(interrupt);
+        });
         return await RunAsync(args, env, interrupt.Token).ConfigureAwait(false);
     }
 
@@ -122,6 +122,7 @@ public static class Program
         root.Add(CopyCommand.Create(context));
         root.Add(Commands.Job.JobCommand.Create(context));
         root.Add(Commands.Config.ConfigCommand.Create(context));
+        root.Add(DaemonCommand.Create(context));
         return root;
     }
 }

@@ -35,6 +35,8 @@ public enum ExitCode
     ColdStorage = 20,
     /// <summary>A component of a job failed (its dump tool or API call failed, or the tool is missing); the snapshot is recorded as failed.</summary>
     ComponentFailed = 21,
+    /// <summary>A job run stopped at its max_duration or at shutdown; what it stored is kept in an incomplete snapshot and the next run continues from it.</summary>
+    Incomplete = 22,
     /// <summary>The operation was interrupted (Ctrl-C or SIGTERM).</summary>
     Interrupted = 130,
 }

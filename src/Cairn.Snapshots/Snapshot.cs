@@ -4,7 +4,7 @@ using Cairn.Content;
 
 namespace Cairn.Snapshots;
 
-/// <summary>Whether a snapshot holds everything that was asked for. Retention never counts failed or partial ones as good.</summary>
+/// <summary>Whether a snapshot holds everything that was asked for. Retention never counts failed, partial or incomplete ones as good.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<SnapshotStatus>))]
 public enum SnapshotStatus
 {
@@ -14,6 +14,11 @@ public enum SnapshotStatus
     [JsonStringEnumMemberName("partial")] Partial,
     /// <summary>A component failed; the snapshot records what was stored before the failure.</summary>
     [JsonStringEnumMemberName("failed")] Failed,
+    /// <summary>
+    /// The run was stopped (max_duration reached, or shutdown) before it read everything: the snapshot holds what was
+    /// stored by then, so the next run, which takes it as its parent, neither uploads nor reads that again.
+    /// </summary>
+    [JsonStringEnumMemberName("incomplete")] Incomplete,
 }
 
 /// <summary>Counts and timings of the backup that made a snapshot.</summary>
@@ -61,7 +66,7 @@ public sealed record SnapshotComponent
     public required string Type { get; init; }
     /// <summary>The component's name within the job.</summary>
     public required string Name { get; init; }
-    /// <summary>complete, partial or failed.</summary>
+    /// <summary>complete, partial, failed or incomplete (a component stopped before it finished).</summary>
     public SnapshotStatus Status { get; init; }
     /// <summary>The tool that produced the data, with its version.</summary>
     public string? Tool { get; init; }
@@ -118,7 +123,7 @@ public sealed record Snapshot
     public string? Environment { get; init; }
     /// <summary>Exclude patterns in effect.</summary>
     public IReadOnlyList<string> Excludes { get; init; } = [];
-    /// <summary>complete, partial or failed.</summary>
+    /// <summary>complete, partial, failed or incomplete.</summary>
     public SnapshotStatus Status { get; init; }
     /// <summary>Files that were skipped or may be inexact.</summary>
     public IReadOnlyList<SnapshotWarning> Warnings { get; init; } = [];

@@ -23,6 +23,7 @@ public sealed class Archiver
     private readonly ConcurrentDictionary<(ulong Device, ulong Inode), Task<FileContent?>> _hardlinks = new();
     private Channel<FileJob>? _queue;
     private Exception? _workerFailure;
+    private volatile bool _stopped;
 
     /// <summary>Prepares a backup; nothing is read until <see cref="RunAsync"/>.</summary>
     public Archiver(Repository repository, BackupOptions options, TimeProvider time)
@@ -35,6 +36,17 @@ public sealed class Archiver
 
     /// <summary>Live counters for progress displays.</summary>
     public BackupProgress Progress { get; } = new();
+
+    /// <summary>
+    /// A checkpoint request (max_duration reached, shutdown): once cancelled, <see cref="BuildTreeAsync"/> reads nothing
+    /// more. Files not finished by then are left out and directories keep the entries done so far, so the tree it returns
+    /// is consistent and names only stored data, but incomplete (<see cref="Stopped"/>). Unlike the cancellation token,
+    /// which abandons everything, this never interrupts a store call, so the content store can still be flushed.
+    /// </summary>
+    public CancellationToken Stop { get; init; }
+
+    /// <summary>True when <see cref="Stop"/> cut the walk or a file short: the tree lacks entries the source has.</summary>
+    public bool Stopped => _stopped;
 
     private sealed record FileJob(DirectoryHandle Directory, byte[] Name, string DisplayPath, FileStatus Status, TaskCompletionSource<FileContent?> Result);
 
@@ -174,6 +186,7 @@ public sealed class Archiver
         var nodes = new List<Node>();
         foreach (var (name, child) in level.Children)
         {
+            if (StopRequested()) break;
             var path = PathBytes.Join(dirPath, name);
             var previous = parentTree?.Find(name);
             if (child.IsTarget)
@@ -290,15 +303,28 @@ public sealed class Archiver
         var saver = new FileSaver(_repository.Content, Progress);
         await foreach (var job in jobs.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
+            if (StopRequested())
+            {
+                // Queued but not started: left out of its directory, to be read by the next run.
+                job.Result.SetResult(null);
+                continue;
+            }
             try
             {
-                var content = await saver.SaveAsync(job.Directory, job.Name, job.Status, cancellationToken).ConfigureAwait(false);
+                var content = await saver.SaveAsync(job.Directory, job.Name, job.Status, Stop, cancellationToken).ConfigureAwait(false);
                 if (content.Changed) Warn(job.DisplayPath, "the file changed while it was read; its stored content may be inconsistent");
                 job.Result.SetResult(content);
             }
             catch (PosixException e) when (!Errno.IsStorageFull(e.Errno))
             {
                 Warn(job.DisplayPath, e.Message);
+                job.Result.SetResult(null);
+            }
+            catch (OperationCanceledException) when (Stop.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                // Stopped between two chunks: the chunks stored so far stay in their packs (the next run finds them in the
+                // index and does not upload them again), but the file is left out of this tree.
+                _stopped = true;
                 job.Result.SetResult(null);
             }
             catch (Exception e)
@@ -345,6 +371,7 @@ public sealed class Archiver
             {
                 foreach (var childName in names)
                 {
+                    if (StopRequested()) break;
                     var childPath = PathBytes.Join(path, childName);
                     if (!_excludes.IsEmpty && _excludes.IsMatch(PathBytes.ToDisplay(childPath), PathBytes.ToDisplay(childName))) continue;
                     var entry = await ArchiveEntryAsync(sub!, childName, childPath, previousTree?.Find(childName), rootDevice, cancellationToken).ConfigureAwait(false);
@@ -443,6 +470,13 @@ public sealed class Archiver
             Warn(path, "extended attributes not saved: " + e.Message);
         }
         return node;
+    }
+
+    private bool StopRequested()
+    {
+        if (!Stop.IsCancellationRequested) return false;
+        _stopped = true;
+        return true;
     }
 
     private void Warn(byte[] path, string message) => Warn(PathBytes.ToDisplay(path), message);

@@ -27,7 +27,11 @@ internal sealed class FileSaver
         _buffer = GC.AllocateUninitializedArray<byte>(_maxChunk + (1 << 20));
     }
 
-    public async Task<FileContent> SaveAsync(DirectoryHandle directory, byte[] name, FileStatus before, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads and stores one file. <paramref name="stop"/> is checked between chunks only (an OperationCanceledException
+    /// for it), never passed to the store, so a stop never leaves a store call half done.
+    /// </summary>
+    public async Task<FileContent> SaveAsync(DirectoryHandle directory, byte[] name, FileStatus before, CancellationToken stop, CancellationToken cancellationToken)
     {
         using var file = directory.OpenFile(name);
         List<Extent>? extents = null;
@@ -36,7 +40,7 @@ internal sealed class FileSaver
         if (extents is null && before.Size > _maxChunk) file.AdviseSequential();
 
         var chunks = new List<ObjectId>();
-        long size = await ChunkAsync(file, extents, chunks, cancellationToken).ConfigureAwait(false);
+        long size = await ChunkAsync(file, extents, chunks, stop, cancellationToken).ConfigureAwait(false);
 
         var after = file.Stat();
         bool changed = after.ModifyTimeNs != before.ModifyTimeNs || after.ChangeTimeNs != before.ChangeTimeNs
@@ -64,7 +68,7 @@ internal sealed class FileSaver
     }
 
     // Streams the file (or its extents, back to back) through the chunker. Returns the number of bytes read.
-    private async Task<long> ChunkAsync(PosixFile file, List<Extent>? extents, List<ObjectId> chunks, CancellationToken cancellationToken)
+    private async Task<long> ChunkAsync(PosixFile file, List<Extent>? extents, List<ObjectId> chunks, CancellationToken stop, CancellationToken cancellationToken)
     {
         int start = 0, end = 0;
         long total = 0;
@@ -91,6 +95,7 @@ internal sealed class FileSaver
             int length = _content.Chunker.FindBoundary(_buffer.AsSpan(start, end - start), eof);
             if (length <= 0) break;
             cancellationToken.ThrowIfCancellationRequested();
+            stop.ThrowIfCancellationRequested();
             var stored = await _content.StoreAsync(ObjectType.Data, _buffer.AsMemory(start, length), cancellationToken).ConfigureAwait(false);
             chunks.Add(stored.Id);
             start += length;

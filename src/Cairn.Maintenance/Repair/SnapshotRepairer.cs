@@ -98,7 +98,7 @@ public sealed class SnapshotRepairer
             var repaired = snapshot with
             {
                 Tree = root.TreeId,
-                Status = snapshot.Status == SnapshotStatus.Failed ? SnapshotStatus.Failed : SnapshotStatus.Partial,
+                Status = snapshot.Status is SnapshotStatus.Failed or SnapshotStatus.Incomplete ? snapshot.Status : SnapshotStatus.Partial,
                 Warnings = [.. snapshot.Warnings, .. lost.Select(l => new SnapshotWarning(l.Path, "data lost (repair snapshots): " + l.Message))],
                 Tags = snapshot.Tags.Contains(RepairedTag) ? snapshot.Tags : [.. snapshot.Tags, RepairedTag],
                 Original = snapshot.Id,

@@ -335,7 +335,7 @@ public sealed record DaemonDefinition
     public int MaxConcurrentJobs { get; init; } = 1;
 
     /// <summary>Where the daemon and <c>cairn job run</c> keep each job's last run and last success.</summary>
-    [Description("Where each job's last run and last success are kept (default: $XDG_STATE_HOME/cairn, or /var/lib/cairn as root).")]
+    [Description("Where each job's last run and last success are kept (default: $XDG_STATE_HOME/cairn if set, else /var/lib/cairn as root, else ~/.local/state/cairn).")]
     public string? StateDirectory { get; init; }
 
     /// <summary>Text or JSON lines on stdout.</summary>

@@ -88,6 +88,7 @@ public static class ConfigLoader
             skipKeys: ["environment", "environments"]) as CairnConfig;
         References.Check(merged, binder);
         NotificationChecks.Check(merged, binder, path);
+        Schedules.Check(merged, binder);
         return config;
     }
 }

@@ -22,13 +22,21 @@ public sealed class ComponentBackup : IComponentBackup
     private readonly DirectoryBuilder _directory = new();
     private readonly List<SnapshotWarning> _warnings = [];
     private readonly List<BackupProgress> _archived = [];
+    private readonly CancellationToken _stop;
+    private readonly CancellationToken _abort;
 
     /// <summary>
     /// Prepares the backup of component <paramref name="componentName"/>. <paramref name="previousDirectory"/> is the
     /// component's directory in the job's previous snapshot, whose file trees let unchanged files go unread.
+    /// <paramref name="stop"/> is the run's checkpoint request and <paramref name="abort"/> its cancellation: the
+    /// component itself gets a token for both, but repository writes here only observe <paramref name="abort"/>, so that
+    /// after a stop what was stored can still be saved and flushed.
     /// </summary>
-    public ComponentBackup(Repository repository, string componentName, ObjectId? previousDirectory, TimeProvider time, Action<string>? info)
+    public ComponentBackup(Repository repository, string componentName, ObjectId? previousDirectory, TimeProvider time, Action<string>? info,
+        CancellationToken stop = default, CancellationToken abort = default)
     {
+        _stop = stop;
+        _abort = abort;
         _repository = repository;
         ComponentName = componentName;
         _previousDirectory = previousDirectory;
@@ -60,7 +68,7 @@ public sealed class ComponentBackup : IComponentBackup
     public async Task<StoredStream> AddStreamAsync(string relativePath, Stream content, CancellationToken cancellationToken)
     {
         var parts = SplitPath(relativePath);
-        var (chunks, size) = await StreamStorer.StoreAsync(_repository.Content, content, cancellationToken).ConfigureAwait(false);
+        var (chunks, size) = await StreamStorer.StoreAsync(_repository.Content, content, cancellationToken, _abort).ConfigureAwait(false);
         var now = NowNs();
         var node = new Node
         {
@@ -73,7 +81,7 @@ public sealed class ComponentBackup : IComponentBackup
             Size = size,
             Content = chunks,
         };
-        await _directory.AddAsync(_repository, parts[..^1], node, now, cancellationToken).ConfigureAwait(false);
+        await _directory.AddAsync(_repository, parts[..^1], node, now, _abort).ConfigureAwait(false);
         _streamBytes += size;
         return new StoredStream(string.Join('/', parts.Select(p => Encoding.UTF8.GetString(p))), size);
     }
@@ -81,12 +89,17 @@ public sealed class ComponentBackup : IComponentBackup
     /// <inheritdoc/>
     public async Task AddPathsAsync(IReadOnlyList<string> paths, IReadOnlyList<string> excludes, CancellationToken cancellationToken)
     {
-        var archiver = new Archiver(_repository, new BackupOptions { Paths = paths, Excludes = excludes }, Time);
+        cancellationToken.ThrowIfCancellationRequested();
+        var archiver = new Archiver(_repository, new BackupOptions { Paths = paths, Excludes = excludes }, Time) { Stop = _stop };
         _archived.Add(archiver.Progress);
-        var root = await archiver.BuildTreeAsync(_previousDirectory, cancellationToken).ConfigureAwait(false);
+        var root = await archiver.BuildTreeAsync(_previousDirectory, _abort).ConfigureAwait(false);
         foreach (var warning in archiver.Warnings) Warn(warning.Path, warning.Message);
-        foreach (var node in root.Nodes) await _directory.MergeAsync(_repository, node, cancellationToken).ConfigureAwait(false);
+        foreach (var node in root.Nodes) await _directory.MergeAsync(_repository, node, _abort).ConfigureAwait(false);
+        if (archiver.Stopped) Stopped = true;
     }
+
+    /// <summary>True when a checkpoint request cut a file tree short: the directory lacks entries the source has.</summary>
+    public bool Stopped { get; private set; }
 
     /// <inheritdoc/>
     public void Warn(string path, string message) => _warnings.Add(new SnapshotWarning(path, message));
@@ -96,6 +109,7 @@ public sealed class ComponentBackup : IComponentBackup
 
     /// <summary>Stores the component's directory tree (everything added so far) and returns its id.</summary>
     public Task<ObjectId> SaveAsync(CancellationToken cancellationToken) => _directory.SaveAsync(_repository, NowNs(), cancellationToken);
+
 
     private long NowNs() => (Time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks * 100;
 

@@ -29,13 +29,23 @@ public sealed record JobSnapshotRequest
 
     /// <summary>The job's previous snapshot (same host and instance), whose component directories feed the file cache.</summary>
     public Snapshot? Parent { get; init; }
+
+    /// <summary>
+    /// A checkpoint request (max_duration, shutdown): once cancelled, the running component stops reading, no further
+    /// component starts, and what was stored is written as an incomplete snapshot.
+    /// </summary>
+    public CancellationToken Stop { get; init; }
+
+    /// <summary>Why <see cref="Stop"/> may fire, recorded as the stopped component's error (e.g. "max_duration 6h reached").</summary>
+    public Func<string>? StopReason { get; init; }
 }
 
 /// <summary>
 /// Runs components one after the other into one new snapshot of one repository: each gets its own directory at the
 /// snapshot's root and a manifest entry. A component that fails is recorded as failed (with its error) and the others
-/// still run; the snapshot is then failed (or partial when there were only warnings), never complete. Write order:
-/// packs, then the index, then the snapshot.
+/// still run; the snapshot is then failed (or partial when there were only warnings), never complete. A checkpoint
+/// request (<see cref="JobSnapshotRequest.Stop"/>) ends the run early with an incomplete snapshot of what was stored.
+/// Write order: packs, then the index, then the snapshot.
 /// </summary>
 public sealed class ComponentSnapshotWriter
 {
@@ -70,12 +80,20 @@ public sealed class ComponentSnapshotWriter
         var manifest = new List<SnapshotComponent>();
         var warnings = new List<SnapshotWarning>();
         var trees = new List<Archiving.Backup.BackupProgress>();
+        int notStarted = 0;
         foreach (var component in components)
         {
+            if (request.Stop.IsCancellationRequested)
+            {
+                // The components not started are left out of the snapshot; its incomplete status says so.
+                notStarted = components.Count - nodes.Count;
+                _info?.Invoke($"stopped ({request.StopReason?.Invoke() ?? "stop requested"}): {notStarted} components not run");
+                break;
+            }
             var previous = parentRoot?.Find(DirectoryName(component.Name));
             var backup = new ComponentBackup(_repository, component.Name, previous is { Kind: NodeKind.Directory } ? previous.Subtree : null, _time,
-                _info is null ? null : line => _info($"{component.Name}: {line}"));
-            var (entry, node) = await RunOneAsync(component, backup, cancellationToken).ConfigureAwait(false);
+                _info is null ? null : line => _info($"{component.Name}: {line}"), request.Stop, cancellationToken);
+            var (entry, node) = await RunOneAsync(component, backup, request, cancellationToken).ConfigureAwait(false);
             nodes.Add(node);
             manifest.Add(entry);
             trees.AddRange(backup.ArchivedTrees);
@@ -91,7 +109,7 @@ public sealed class ComponentSnapshotWriter
         {
             Time = started,
             Tree = root.Id,
-            Paths = [.. components.Select(c => "/" + c.Name)],
+            Paths = [.. manifest.Select(c => "/" + c.Name)],
             Hostname = request.Hostname,
             Username = Environment.UserName,
             Tags = request.Tags,
@@ -100,6 +118,7 @@ public sealed class ComponentSnapshotWriter
             Instance = request.Instance,
             Environment = request.Environment,
             Status = manifest.Any(c => c.Status == SnapshotStatus.Failed) ? SnapshotStatus.Failed
+                : notStarted > 0 || manifest.Any(c => c.Status == SnapshotStatus.Incomplete) ? SnapshotStatus.Incomplete
                 : manifest.Any(c => c.Status == SnapshotStatus.Partial) ? SnapshotStatus.Partial : SnapshotStatus.Complete,
             Warnings = warnings,
             Components = manifest,
@@ -129,18 +148,26 @@ public sealed class ComponentSnapshotWriter
         return snapshot;
     }
 
-    private async Task<(SnapshotComponent Entry, Node Directory)> RunOneAsync(JobComponent component, ComponentBackup backup, CancellationToken cancellationToken)
+    private async Task<(SnapshotComponent Entry, Node Directory)> RunOneAsync(JobComponent component, ComponentBackup backup, JobSnapshotRequest request,
+        CancellationToken cancellationToken)
     {
         var started = _time.GetUtcNow();
         long addedBefore = _repository.Content.RawBytesAdded;
         string? error = null;
+        bool stopped = false;
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, request.Stop);
         try
         {
-            await component.Component.BackupAsync(backup, cancellationToken).ConfigureAwait(false);
+            await component.Component.BackupAsync(backup, either.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             throw;
+        }
+        catch (Exception) when (request.Stop.IsCancellationRequested)
+        {
+            // A tool killed by the stop fails in its own words; the cause is the stop, and what was stored stays usable.
+            stopped = true;
         }
         catch (Exception e)
         {
@@ -152,7 +179,14 @@ public sealed class ComponentSnapshotWriter
         // What was stored before a failure stays readable (restore --to-file), but the component is recorded as failed.
         var directory = await backup.SaveAsync(cancellationToken).ConfigureAwait(false);
         var now = _time.GetUtcNow();
-        var status = error is not null ? SnapshotStatus.Failed : backup.Warnings.Count > 0 ? SnapshotStatus.Partial : SnapshotStatus.Complete;
+        stopped |= backup.Stopped;
+        if (stopped)
+        {
+            error = "stopped before it finished: " + (request.StopReason?.Invoke() ?? "stop requested");
+            _info?.Invoke($"{component.Name}: {error}");
+        }
+        var status = stopped ? SnapshotStatus.Incomplete
+            : error is not null ? SnapshotStatus.Failed : backup.Warnings.Count > 0 ? SnapshotStatus.Partial : SnapshotStatus.Complete;
         var m = backup.Manifest;
         var entry = new SnapshotComponent
         {

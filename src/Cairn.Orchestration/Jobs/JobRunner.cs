@@ -16,6 +16,15 @@ public sealed record JobRunOptions
 
     /// <summary>Say what would run, and run and store nothing.</summary>
     public bool DryRun { get; init; }
+
+    /// <summary>
+    /// A checkpoint request (max_duration reached, shutdown): once cancelled, the run stops reading, keeps what it stored
+    /// in an incomplete snapshot of the first target (not copied to the others) and returns; the next run continues from it.
+    /// </summary>
+    public CancellationToken Stop { get; init; }
+
+    /// <summary>Why <see cref="Stop"/> fired, for the snapshot's record (e.g. "max_duration 6h reached").</summary>
+    public Func<string>? StopReason { get; init; }
 }
 
 /// <summary>What happened at one target of a job run.</summary>
@@ -44,12 +53,13 @@ public sealed record JobRunResult
     public IReadOnlyList<TargetOutcome> Targets { get; init; } = [];
 
     /// <summary>
-    /// 0 when everything was stored everywhere; 21 when a component failed; otherwise a failed copy's code; 3 when
-    /// components only had warnings.
+    /// 0 when everything was stored everywhere; 21 when a component failed; 22 when the run was stopped (incomplete);
+    /// otherwise a failed copy's code; 3 when components only had warnings.
     /// </summary>
     public ExitCode ExitCode =>
         Snapshot is null ? ExitCode.Success
         : Snapshot.Status == SnapshotStatus.Failed ? ExitCode.ComponentFailed
+        : Snapshot.Status == SnapshotStatus.Incomplete ? ExitCode.Incomplete
         : Targets.FirstOrDefault(t => t.Error is not null) is { } failed ? failed.ExitCode
         : Snapshot.Status == SnapshotStatus.Partial ? ExitCode.Partial
         : ExitCode.Success;
@@ -127,11 +137,20 @@ public sealed class JobRunner
                 Instance = _config.Instance,
                 Environment = _config.Environment,
                 Parent = parent,
+                Stop = options.Stop,
+                StopReason = options.StopReason,
             }, [.. selected.Select(c => new JobComponent(c.Name, c.Type.Name, c.Create()))], cancellationToken).ConfigureAwait(false);
             Report(outcomes, new TargetOutcome(targets[0].Name, snapshot.Id, null, ExitCode.Success));
 
-            foreach (var target in targets.Skip(1))
-                Report(outcomes, await CopyAsync(primary, snapshot, target, cancellationToken).ConfigureAwait(false));
+            // An incomplete snapshot stays in the first target: the next complete one is what replicas need, and a stopping
+            // run should not start uploads that may take long.
+            if (snapshot.Status == SnapshotStatus.Incomplete)
+            {
+                if (targets.Count > 1) Info?.Invoke($"incomplete snapshot not copied to {string.Join(", ", targets.Skip(1).Select(t => t.Name))}");
+            }
+            else
+                foreach (var target in targets.Skip(1))
+                    Report(outcomes, await CopyAsync(primary, snapshot, target, cancellationToken).ConfigureAwait(false));
         }
         return new JobRunResult { Job = job, Selected = selected, DryRun = false, Snapshot = snapshot, Targets = outcomes };
     }

@@ -9,8 +9,13 @@ namespace Cairn.Orchestration.Jobs;
 /// </summary>
 internal static class StreamStorer
 {
-    /// <summary>Reads <paramref name="content"/> to its end; returns the chunk ids in order and the byte count.</summary>
-    public static async Task<(List<ObjectId> Chunks, long Size)> StoreAsync(ContentStore store, Stream content, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads <paramref name="content"/> to its end; returns the chunk ids in order and the byte count. Reads observe
+    /// <paramref name="readToken"/>, stores <paramref name="cancellationToken"/>: a job's checkpoint request stops the
+    /// reading between chunks but never interrupts a store call, so the content store stays fit to flush.
+    /// </summary>
+    public static async Task<(List<ObjectId> Chunks, long Size)> StoreAsync(ContentStore store, Stream content, CancellationToken readToken,
+        CancellationToken cancellationToken)
     {
         int maxChunk = store.Chunker.Parameters.MaxSize;
         var buffer = ArrayPool<byte>.Shared.Rent(maxChunk + (1 << 20));
@@ -31,7 +36,7 @@ internal static class StreamStorer
                         end -= start;
                         start = 0;
                     }
-                    int n = await content.ReadAsync(buffer.AsMemory(end), cancellationToken).ConfigureAwait(false);
+                    int n = await content.ReadAsync(buffer.AsMemory(end), readToken).ConfigureAwait(false);
                     if (n == 0) eof = true;
                     end += n;
                     total += n;
@@ -39,6 +44,7 @@ internal static class StreamStorer
                 if (end == start) break;
                 int length = store.Chunker.FindBoundary(buffer.AsSpan(start, end - start), eof);
                 if (length <= 0) break;
+                readToken.ThrowIfCancellationRequested();
                 var stored = await store.StoreAsync(ObjectType.Data, buffer.AsMemory(start, length), cancellationToken).ConfigureAwait(false);
                 chunks.Add(stored.Id);
                 start += length;

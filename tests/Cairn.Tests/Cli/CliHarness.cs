@@ -29,6 +29,7 @@ internal sealed class CliHarness : IDisposable
             ["HOME"] = Path.Combine(Root, "home"),
             ["XDG_DATA_HOME"] = Path.Combine(Root, "data"),
             ["XDG_CONFIG_HOME"] = Path.Combine(Root, "config"),
+            ["XDG_STATE_HOME"] = Path.Combine(Root, "state"), // job state files: never the real /var/lib/cairn of a root test run
             ["CAIRN_REPOSITORY"] = Repo,
             ["CAIRN_PASSWORD"] = Password,
         };

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
+using Cairn.Tests.Cli;
 
 namespace Cairn.Tests.Crash;
 
@@ -69,7 +70,18 @@ internal sealed class CairnProcess(string root, string repository, string passwo
     /// </summary>
     public Task<ProcessResult> KillAfterAsync(TimeSpan delay, params string[] args) => StartAsync(args, crashAt: null, killAfter: delay);
 
-    private async Task<ProcessResult> StartAsync(string[] args, string? crashAt, TimeSpan? killAfter)
+    /// <summary>
+    /// Starts a run, waits until <paramref name="ready"/> says so (polled every 20 ms) or the run ends, then sends it
+    /// SIGTERM and waits for it to end (graceful-stop tests).
+    /// </summary>
+    public Task<ProcessResult> TerminateWhenAsync(Func<bool> ready, params string[] args) =>
+        StartAsync(args, crashAt: null, killAfter: null, during: async process =>
+        {
+            while (!process.HasExited && !ready()) await Task.Delay(20);
+            if (!process.HasExited) CliHarness.Sh($"kill -TERM {process.Id}");
+        });
+
+    private async Task<ProcessResult> StartAsync(string[] args, string? crashAt, TimeSpan? killAfter, Func<Process, Task>? during = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -87,6 +99,7 @@ internal sealed class CairnProcess(string root, string repository, string passwo
         start.Environment["HOME"] = Path.Combine(root, "home");
         start.Environment["XDG_DATA_HOME"] = Path.Combine(root, "data");
         start.Environment["XDG_CONFIG_HOME"] = Path.Combine(root, "config");
+        start.Environment["XDG_STATE_HOME"] = Path.Combine(root, "state");
         start.Environment["DOTNET_NOLOGO"] = "1";
         foreach (var (name, value) in Environment) start.Environment[name] = value;
         if (crashAt is not null) start.Environment[Cairn.CrashPoints.EnvironmentVariable] = crashAt;
@@ -97,6 +110,7 @@ internal sealed class CairnProcess(string root, string repository, string passwo
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         var exited = process.WaitForExitAsync();
+        if (during is not null) await during(process);
         bool killed = false;
         if (killAfter is { } delay && await Task.WhenAny(exited, Task.Delay(delay)) != exited)
         {

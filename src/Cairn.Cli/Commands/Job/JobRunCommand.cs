@@ -33,13 +33,16 @@ internal static class JobRunCommand
             "A component that fails (its tool exits non-zero or reports an error, its server is unreachable, its tool is\n" +
             "missing) does not stop the others; its error is recorded, the snapshot is recorded as failed, never as good,\n" +
             "and the exit code is 21. Components with only warnings (unreadable files, a failed post_hook) make the snapshot\n" +
-            "partial (exit 3). A target the snapshot cannot be copied to is reported, the others still get their copy, and\n" +
+            "partial (exit 3). A run that reaches the job's max_duration, or gets SIGTERM or Ctrl-C, stops gracefully: what\n" +
+            "it stored is kept in an incomplete snapshot, which the next run continues from, and the exit code is 22 (a\n" +
+            "second signal interrupts at once, exit 130). Every run is recorded in the job's state file (see 'cairn daemon').\n" +
+            "A target the snapshot cannot be copied to is reported, the others still get their copy, and\n" +
             "the exit code is that failure's.\n\n" +
             "Prints a table per component: status, bytes, added, duration and error. --json prints one object: job,\n" +
             "dry_run, snapshot_id, status, exit_code, components (name, type, status, error, tool, server_version, format,\n" +
             "items, bytes, bytes_added, duration_seconds) and targets (name, snapshot_id, error).\n\n" +
             "Exit codes: 0 all stored everywhere; 2 unknown component name or bad config; 3 partial; 17 no such job;\n" +
-            "21 a component failed; 10/12/16/18/19 the first target could not be opened or written (nothing stored), or\n" +
+            "21 a component failed; 22 incomplete (max_duration or SIGTERM); 10/12/16/18/19 the first target could not be opened or written (nothing stored), or\n" +
             "a copy to another target failed.\n\n" +
             "Examples:\n" +
             "  cairn job run platform\n" +
@@ -56,32 +59,16 @@ internal static class JobRunCommand
         {
             var config = ConfigAccess.Load(session);
             var options = new JobRunOptions { Components = session.Get(components) ?? [], Skip = session.Get(skip) ?? [], DryRun = session.Get(dryRun) };
-            var runner = new JobRunner(config, (target, token) => TargetAccess.OpenAsync(session, target, LockKind.Shared, token), session.Env.Time)
-            {
-                Info = line => Progress(session, line),
-                TargetFinished = outcome =>
-                {
-                    if (outcome.Error is { } error) session.Env.Error.WriteLine($"cairn: target {outcome.Target}: {error}");
-                },
-            };
-            var metricsPath = options.DryRun ? null : session.Get(metricsFile);
-            var started = session.Env.Time.GetUtcNow();
-            JobRunResult result;
-            try
-            {
-                result = await runner.RunAsync(session.Get(name), options, ct).ConfigureAwait(false);
-            }
-            catch (Exception e) when (metricsPath is not null && config.FindJob(session.Get(name)) is not null)
-            {
-                var now = session.Env.Time.GetUtcNow();
-                await WriteMetricsAsync(session, metricsPath, config, JobEvents.FromError(config, session.Get(name), e, now, now - started)).ConfigureAwait(false);
-                throw;
-            }
-            if (metricsPath is not null)
-            {
-                var now = session.Env.Time.GetUtcNow();
-                await WriteMetricsAsync(session, metricsPath, config, JobEvents.FromResult(config, result, now, now - started)).ConfigureAwait(false);
-            }
+            var execution = JobServices.Execution(session, config, JobServices.StateStore(session, config), JobServices.Observers(session, config),
+                line => Progress(session, line), line => session.Env.Error.WriteLine("cairn: " + line));
+            // The first SIGTERM (a systemd stop) or Ctrl-C checkpoints: what was stored is kept in an incomplete snapshot.
+            session.Env.StopsGracefully = true;
+            var report = await execution.RunAsync(session.Get(name), options, "manual", session.Env.GracefulStop.Token, ct).ConfigureAwait(false);
+            // Recorded before an early failure is rethrown, so a target that could not be opened shows as a failure too.
+            if (!options.DryRun && session.Get(metricsFile) is { } metricsPath)
+                await WriteMetricsAsync(session, metricsPath, config, report.Event).ConfigureAwait(false);
+            report.Error?.Throw();
+            var result = report.Result!;
             if (session.Json) session.WriteJson(ToJson(result));
             else if (result.DryRun) PrintPlan(session, result);
             else PrintSummary(session, result);
@@ -135,6 +122,7 @@ internal static class JobRunCommand
         {
             SnapshotStatus.Failed => $" ({snapshot.Components.Count(c => c.Status == SnapshotStatus.Failed)} of {snapshot.Components.Count} components failed)",
             SnapshotStatus.Partial => $" ({snapshot.Warnings.Count} warnings)",
+            SnapshotStatus.Incomplete => $" (stopped early: {snapshot.Components.FirstOrDefault(c => c.Status == SnapshotStatus.Incomplete)?.Error ?? "not every component ran"}; the next run continues from it)",
             _ => "",
         });
     }

@@ -1,0 +1,103 @@
+namespace Cairn.Orchestration.Service;
+
+/// <summary>A job the daemon runs on a schedule, with its jitter (zero: none).</summary>
+public sealed record ScheduledJob(string Name, CronSchedule Schedule, TimeSpan Jitter);
+
+/// <summary>A run the scheduler has started: which job, for which slot, and up to which time slots are now handled.</summary>
+/// <param name="Job">The job's name.</param>
+/// <param name="Slot">The first slot not handled before (the one that made the job due).</param>
+/// <param name="DueAt">The slot plus its jitter: when the run became due.</param>
+/// <param name="HandledThrough">The latest slot at or before the start: every slot up to it is covered by this run.</param>
+public sealed record DueRun(string Job, DateTimeOffset Slot, DateTimeOffset DueAt, DateTimeOffset HandledThrough)
+{
+    /// <summary>True when the run stands for more than one slot (after downtime, or a long previous run).</summary>
+    public bool CatchUp => HandledThrough > Slot;
+}
+
+/// <summary>
+/// The daemon's rules, as pure logic over an injected clock and a seeded random source: each job's next slot comes from
+/// its cron schedule (plus a random jitter drawn once per slot); a job never runs twice at once; at most
+/// <c>maxConcurrent</c> runs go at once, the others waiting in the order they became due; and slots missed while the
+/// daemon was down (or while the job was still running) are caught up by ONE run, not one per slot. Where each job
+/// stands is the last slot handled, which the daemon keeps in the job's state file. Not thread-safe: one loop drives it.
+/// </summary>
+public sealed class Scheduler
+{
+    private readonly List<Entry> _entries;
+    private readonly int _maxConcurrent;
+    private readonly TimeProvider _time;
+    private readonly Random _random;
+
+    private sealed class Entry(ScheduledJob job, int order)
+    {
+        public ScheduledJob Job { get; } = job;
+        public int Order { get; } = order;
+        public DateTimeOffset? Slot { get; set; }
+        public DateTimeOffset DueAt { get; set; }
+        public bool Running { get; set; }
+    }
+
+    /// <summary>
+    /// Starts from each job's last handled slot (<paramref name="lastSlot"/>, from its state file). A job with none
+    /// (never scheduled before) starts at its next slot: the daemon's first start does not run everything at once.
+    /// </summary>
+    public Scheduler(IReadOnlyList<ScheduledJob> jobs, int maxConcurrent, TimeProvider time, Random random, Func<string, DateTimeOffset?> lastSlot)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxConcurrent, 1);
+        _maxConcurrent = maxConcurrent;
+        _time = time;
+        _random = random;
+        var now = time.GetUtcNow();
+        _entries = [.. jobs.Select((job, i) => new Entry(job, i))];
+        foreach (var entry in _entries) Plan(entry, lastSlot(entry.Job.Name) ?? now);
+    }
+
+    /// <summary>Runs going on now.</summary>
+    public int Running => _entries.Count(e => e.Running);
+
+    /// <summary>When <paramref name="job"/> is next due (its slot plus jitter), or null when its schedule has no further slot.</summary>
+    public DateTimeOffset? NextDue(string job) => _entries.FirstOrDefault(e => e.Job.Name == job) is { Slot: not null } e ? e.DueAt : null;
+
+    /// <summary>
+    /// When the daemon should next call <see cref="TakeDue"/>: the earliest due time of a job that is not running, or null
+    /// when nothing can start until a run finishes (all slots taken) or no job has a further slot.
+    /// </summary>
+    public DateTimeOffset? NextWake =>
+        Running >= _maxConcurrent ? null
+        : _entries.Where(e => !e.Running && e.Slot is not null).Select(e => (DateTimeOffset?)e.DueAt).Min();
+
+    /// <summary>
+    /// Starts every run that may start now: due, not already running, within the concurrency limit, earliest due first.
+    /// Each started run covers every slot up to now, so a job due several times over starts once.
+    /// </summary>
+    public IReadOnlyList<DueRun> TakeDue()
+    {
+        var now = _time.GetUtcNow();
+        var started = new List<DueRun>();
+        int free = _maxConcurrent - Running;
+        foreach (var entry in _entries.Where(e => !e.Running && e.Slot is not null && e.DueAt <= now).OrderBy(e => e.DueAt).ThenBy(e => e.Order))
+        {
+            if (free-- <= 0) break;
+            var slot = entry.Slot!.Value;
+            var handled = entry.Job.Schedule.LatestAtOrBefore(now) is { } latest && latest > slot ? latest : slot;
+            started.Add(new DueRun(entry.Job.Name, slot, entry.DueAt, handled));
+            entry.Running = true;
+            Plan(entry, handled);
+        }
+        return started;
+    }
+
+    /// <summary>Records that <paramref name="job"/>'s run ended; its next slot may then start (at once, if it already passed).</summary>
+    public void Finished(string job)
+    {
+        var entry = _entries.First(e => e.Job.Name == job);
+        entry.Running = false;
+    }
+
+    private void Plan(Entry entry, DateTimeOffset handledThrough)
+    {
+        entry.Slot = entry.Job.Schedule.NextAfter(handledThrough);
+        var jitter = entry.Job.Jitter > TimeSpan.Zero ? TimeSpan.FromTicks((long)(_random.NextDouble() * entry.Job.Jitter.Ticks)) : TimeSpan.Zero;
+        entry.DueAt = entry.Slot is { } slot ? slot + jitter : DateTimeOffset.MaxValue;
+    }
+}
