@@ -206,19 +206,7 @@ internal static class PruneCommand
             return new PruneOptions { MaxUnused = ParseLimit(session.Get(MaxUnused)), MaxRepackBytes = maxRepack };
         }
 
-        private static UnusedLimit ParseLimit(string text)
-        {
-            var s = text.Trim();
-            if (s.Equals("unlimited", StringComparison.OrdinalIgnoreCase)) return UnusedLimit.Unlimited;
-            if (s.EndsWith('%'))
-            {
-                if (double.TryParse(s[..^1], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var p) && p <= 100) return UnusedLimit.Percent(p);
-            }
-            else if (ByteSizes.TryParse(s) is { } bytes)
-            {
-                return UnusedLimit.Absolute(bytes);
-            }
-            throw new CairnException($"--max-unused '{text}' is not a limit: use a percentage from 0% to 100%, a size such as 1G, or 'unlimited'", ExitCode.Usage);
-        }
+        private static UnusedLimit ParseLimit(string text) => UnusedLimit.TryParse(text, out var limit) ? limit
+            : throw new CairnException($"--max-unused '{text}' is not a limit: use a percentage from 0% to 100%, a size such as 1G, or 'unlimited'", ExitCode.Usage);
     }
 }

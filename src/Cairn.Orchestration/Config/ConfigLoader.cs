@@ -87,6 +87,7 @@ public static class ConfigLoader
             new Dictionary<string, object?> { [nameof(CairnConfig.SourcePath)] = path, [nameof(CairnConfig.Environment)] = selected },
             skipKeys: ["environment", "environments"]) as CairnConfig;
         References.Check(merged, binder);
+        Retention.RetentionConfigCheck.Check(merged, binder);
         return config;
     }
 }
