@@ -68,12 +68,12 @@ public sealed class JobRetention
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(runResult);
         if (runResult.Job.Name != job.Name) throw new ArgumentException($"the run is of job '{runResult.Job.Name}', not '{job.Name}'", nameof(runResult));
+        if (job.Retention is null && job.Archive is null) return NotApplied(job, "the job has no retention or archive") with { Configured = false };
+        var hot = job.Retention is { } retention ? RetentionDefinitions.ToPolicy(retention, $"jobs.{job.Name}.retention") : null;
+        var archive = job.Archive is { } a ? RetentionDefinitions.ToPolicy(a.Retention, $"jobs.{job.Name}.archive.retention", archive: true) : null;
         if (runResult.DryRun || runResult.Snapshot is null) return NotApplied(job, "a dry run stores nothing");
         if (runResult.Snapshot.Status != SnapshotStatus.Complete)
             return NotApplied(job, $"the run was {runResult.Snapshot.Status.ToString().ToLowerInvariant()}: retention runs only after a complete run");
-        var hot = job.Retention is { } retention ? RetentionDefinitions.ToPolicy(retention, $"jobs.{job.Name}.retention") : null;
-        var archive = job.Archive is { } a ? RetentionDefinitions.ToPolicy(a.Retention, $"jobs.{job.Name}.archive.retention", archive: true) : null;
-        if (hot is null && archive is null) return NotApplied(job, "the job has no retention or archive");
         var zone = TimeZoneOf(job);
         var targets = job.Targets.Select(name => Target(job, name)).ToList();
 

@@ -57,6 +57,9 @@ public sealed record JobRetentionOutcome
     /// <summary>The job's name.</summary>
     public required string Job { get; init; }
 
+    /// <summary>False when the job has neither retention nor archive (then nothing is ever done).</summary>
+    public bool Configured { get; init; } = true;
+
     /// <summary>Null when retention ran; otherwise why it did not (the run was not complete, the job has no retention …).</summary>
     public string? NotApplied { get; init; }
 
