@@ -17,13 +17,16 @@ public sealed class RetentionConfigTests : IDisposable
         targets:
           hot: {repository: /hot}
           replica: {repository: /replica}
-          cold: {repository: /cold, data_storage_class: DEEP_ARCHIVE, prune: {schedule: "0 4 * * 0", max_unused: 10%, max_repack_size: 2G}}
+          cold:
+            repository: /cold
+            data_storage_class: DEEP_ARCHIVE
+            prune: {schedule: "0 4 * * 0", max_unused: 10%, max_repack_size: 2G}
         """;
 
     [Fact]
     public void A_retention_and_an_archive_load_and_become_forget_policies()
     {
-        var config = _files.Load(Targets + """
+        var config = _files.Load(Targets + "\n" + """
             jobs:
               nightly:
                 targets: [hot, replica]
@@ -55,7 +58,7 @@ public sealed class RetentionConfigTests : IDisposable
     [Fact]
     public void Every_bad_retention_value_is_a_problem_at_its_line_and_column()
     {
-        var problems = _files.Problems(Targets + """
+        var problems = _files.Problems(Targets + "\n" + """
             jobs:
               a:
                 targets: [hot]
@@ -75,18 +78,18 @@ public sealed class RetentionConfigTests : IDisposable
             """);
 
         Assert.Equal([
-            "10:19: jobs.a.retention: keep_daily must be a count of zero or more, or -1 for unlimited (got -2)",
-            "11:20: jobs.a.retention: keep_within: '2w' is not a duration: 'w' is not a unit (y, m, d or h)",
-            "12:17: jobs.a.retention: keep_min must be zero or more (got -1)",
-            "16:16: jobs.b.retention: keep_min only protects snapshots from the other rules: add a rule such as keep_daily: 7",
-            "20:16: jobs.c.retention: a retention needs at least one rule (keep_last, keep_hourly, keep_daily, keep_weekly, keep_monthly, keep_yearly, keep_within or keep_tags): without one it would forget every snapshot",
+            "13:19: jobs.a.retention: keep_daily must be a count of zero or more, or -1 for unlimited (got -2)",
+            "14:20: jobs.a.retention: keep_within: '2w' is not a duration: 'w' is not a unit (y, m, d or h)",
+            "15:17: jobs.a.retention: keep_min must be zero or more (got -1)",
+            "19:16: jobs.b.retention: keep_min only protects snapshots from the other rules: add a rule such as keep_daily: 7",
+            "23:16: jobs.c.retention: a retention needs at least one rule (keep_last, keep_hourly, keep_daily, keep_weekly, keep_monthly, keep_yearly, keep_within or keep_tags): without one it would forget every snapshot",
         ], problems);
     }
 
     [Fact]
     public void An_archive_must_be_another_defined_target_with_a_rule_that_chooses_what_it_receives()
     {
-        var problems = _files.Problems(Targets + """
+        var problems = _files.Problems(Targets + "\n" + """
             jobs:
               a:
                 targets: [hot, replica]
@@ -103,9 +106,9 @@ public sealed class RetentionConfigTests : IDisposable
             """);
 
         Assert.Equal([
-            "9:23: jobs.a.archive.target: 'replica' is one of the job's own targets; the archive must be another target (the job's snapshots are copied there and kept by the archive's retention)",
-            "13:23: jobs.b.archive.target: undefined target 'colt'; did you mean 'cold'?",
-            "17:41: jobs.c.archive.retention: an archive's retention needs keep_hourly, keep_daily, keep_weekly, keep_monthly, keep_yearly or keep_tags: those choose which snapshots are sent to the archive (keep_last, keep_within and keep_min only say what it keeps)",
+            "12:23: jobs.a.archive.target: 'replica' is one of the job's own targets; the archive must be another target (the job's snapshots are copied there and kept by the archive's retention)",
+            "16:23: jobs.b.archive.target: undefined target 'colt'; did you mean 'cold'?",
+            "20:40: jobs.c.archive.retention: an archive's retention needs keep_hourly, keep_daily, keep_weekly, keep_monthly, keep_yearly or keep_tags: those choose which snapshots are sent to the archive (keep_last, keep_within and keep_min only say what it keeps)",
         ], problems);
     }
 
@@ -121,8 +124,8 @@ public sealed class RetentionConfigTests : IDisposable
             """);
 
         Assert.Equal([
-            "4:47: targets.hot.prune: max_unused '120%' is not a limit: use a percentage from 0% to 100%, a size such as 1G, or 'unlimited'",
-            "4:76: targets.hot.prune: max_repack_size 'lots' is not a size: use e.g. 500M or 10G",
+            "4:48: targets.hot.prune: max_unused '120%' is not a limit: use a percentage from 0% to 100%, a size such as 1G, or 'unlimited'",
+            "4:71: targets.hot.prune: max_repack_size 'lots' is not a size: use e.g. 500M or 10G",
         ], problems);
     }
 
@@ -130,7 +133,7 @@ public sealed class RetentionConfigTests : IDisposable
     public void Values_from_variables_are_checked_once_interpolated()
     {
         _files.Variables["DAYS"] = "-7";
-        var problems = _files.Problems(Targets + """
+        var problems = _files.Problems(Targets + "\n" + """
             jobs:
               a:
                 targets: [hot]
@@ -138,7 +141,7 @@ public sealed class RetentionConfigTests : IDisposable
                 retention: {keep_daily: "${DAYS}"}
             """);
 
-        Assert.Equal(["9:29: jobs.a.retention: keep_daily must be a count of zero or more, or -1 for unlimited (got -7)"], problems);
+        Assert.Equal(["12:29: jobs.a.retention: keep_daily must be a count of zero or more, or -1 for unlimited (got -7)"], problems);
     }
 
     [Fact]
