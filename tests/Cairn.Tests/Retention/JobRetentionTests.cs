@@ -249,4 +249,39 @@ public sealed class JobRetentionTests : IDisposable
         Assert.Equal(["2025-03-31 02:00"], Days(await SnapshotsAsync(cold)));
         Assert.Equal(["2025-04-02 02:00"], Days(await SnapshotsAsync(hot)));
     }
+
+    [Fact]
+    public async Task A_scheduled_prune_frees_what_retention_forgot_with_the_targets_settings_and_refuses_a_damaged_repository()
+    {
+        var hot = await InitAsync("hot");
+        var config = Config(Job(["hot"], new RetentionDefinition { KeepLast = 1 }), ("hot", hot));
+        var target = config.Targets["hot"] with { Prune = new PruneScheduleDefinition { Schedule = "0 4 * * 0", MaxUnused = "0%" } };
+        var clock = new ManualTimeProvider(new DateTimeOffset(2025, 6, 1, 3, 0, 0, TimeSpan.Zero));
+        for (int i = 0; i < 3; i++)
+        {
+            await RunDayAsync(config, clock);
+            clock.Advance(TimeSpan.FromDays(1));
+        }
+        int Packs() => Directory.GetFiles(Path.Combine(hot, "data"), "*", SearchOption.AllDirectories).Length;
+        int before = Packs();
+
+        var pruned = await ScheduledPrune.RunAsync(target, OpenTargetAsync, null, CancellationToken.None);
+
+        Assert.Null(pruned.Error);
+        Assert.True(pruned.Result!.PacksDeleted > 0, "the forgotten days' packs are deleted");
+        Assert.Equal(before - pruned.Result.PacksDeleted + pruned.Result.PacksWritten, Packs());
+        Assert.Equal(1, pruned.Plan!.Snapshots);
+        // What is left still backs up and restores from: the next run reads its parent's trees.
+        var (next, _) = await RunDayAsync(config, clock);
+        Assert.Equal(ExitCode.Success, next.ExitCode);
+
+        // A pack gone missing: prune refuses with 14 and deletes nothing.
+        File.Delete(Directory.GetFiles(Path.Combine(hot, "data"), "*", SearchOption.AllDirectories)[0]);
+        int damaged = Packs();
+        var refused = await ScheduledPrune.RunAsync(target, OpenTargetAsync, null, CancellationToken.None);
+        Assert.Equal(ExitCode.Integrity, refused.ExitCode);
+        Assert.StartsWith("prune refused", refused.Error);
+        Assert.Null(refused.Result);
+        Assert.Equal(damaged, Packs());
+    }
 }
