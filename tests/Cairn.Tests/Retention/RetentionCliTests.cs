@@ -16,14 +16,14 @@ public sealed class RetentionCliTests : IDisposable
 
     private string Flag => Path.Combine(_cli.Root, "fail-the-dump");
 
-    private void WriteConfig(string targets, string jobExtra)
+    private void WriteConfig(string targets, string jobExtra, string primaryExtra = "")
     {
         var source = Directory.Exists(Path.Combine(_cli.Root, "src")) ? Path.Combine(_cli.Root, "src") : _cli.MakeTree();
         var path = Path.Combine(_cli.Root, "cairn.yaml");
         File.WriteAllText(path, $$"""
             instance: research
             targets:
-              primary: {repository: {{_cli.Repo}}, password: {{CliHarness.Password}}}
+              primary: {repository: {{_cli.Repo}}, password: {{CliHarness.Password}}{{primaryExtra}}}
             {{targets}}
             jobs:
               nightly:
@@ -141,5 +141,32 @@ public sealed class RetentionCliTests : IDisposable
         {
             await S3TestServer.DeleteBucketAsync(bucket);
         }
+    }
+
+    [Fact]
+    public async Task Prune_of_a_config_target_uses_its_prune_settings()
+    {
+        await _cli.InitAsync();
+        WriteConfig("", """
+                targets: [primary]
+                retention: {keep_last: 1}
+            """, primaryExtra: ", prune: {schedule: \"0 4 * * 0\", max_unused: 0%}");
+        for (int day = 0; day < 3; day++)
+        {
+            File.WriteAllText(Path.Combine(_cli.Root, "src", "a.txt"), $"day {day}\n");
+            await _cli.RunAsync(0, "job", "run", "nightly");
+            _clock.Advance(TimeSpan.FromDays(1));
+        }
+        _cli.Env.Remove("CAIRN_REPOSITORY");
+
+        var json = (await _cli.RunAsync(0, "prune", "--target", "primary", "--json")).Json;
+
+        // max_unused 0% from the config: no unused space may stay.
+        Assert.Equal(0, json.GetProperty("plan").GetProperty("max_unused_bytes").GetInt64());
+        Assert.True(json.GetProperty("result").GetProperty("packs_deleted").GetInt32() > 0);
+        Assert.Equal(0, json.GetProperty("result").GetProperty("unused_bytes_remaining").GetInt64());
+        Assert.Single(await SnapshotTimesAsync(_cli.Repo));
+        var unknown = await _cli.RunAsync(17, "prune", "--target", "primry");
+        CliHarness.AssertOneLine(unknown, "has no target 'primry': it has primary");
     }
 }
