@@ -5,12 +5,12 @@ using Cairn.Tests.Storage.S3;
 namespace Cairn.Tests.Retention;
 
 /// <summary>cairn job run with a YAML config that has retention and an archive tier, end to end with the clock injected.</summary>
-public sealed class RetentionCliTests : IDisposable
+public sealed class JobRetentionCliTests : IDisposable
 {
     private readonly CliHarness _cli = new();
     private readonly ManualTimeProvider _clock = new(new DateTimeOffset(2026, 1, 28, 2, 0, 0, TimeSpan.Zero));
 
-    public RetentionCliTests() => _cli.Time = _clock;
+    public JobRetentionCliTests() => _cli.Time = _clock;
 
     public void Dispose() => _cli.Dispose();
 
