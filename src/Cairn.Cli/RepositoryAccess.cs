@@ -47,17 +47,21 @@ internal static class RepositoryAccess
     public static Task<Repository> OpenAsync(Session session, CancellationToken cancellationToken, LockKind? lockKind = null, bool loadIndex = true) =>
         OpenAsync(session, Locate(session), cancellationToken, lockKind, loadIndex);
 
-    /// <summary>Opens (and optionally locks) the repository at <paramref name="location"/>; errors about a source repository say so.</summary>
+    /// <summary>
+    /// Opens (and optionally locks) the repository at <paramref name="location"/>; errors about a source repository say so.
+    /// <paramref name="transfer"/> replaces the session's transfer options (a config target's own data storage class).
+    /// </summary>
     public static async Task<Repository> OpenAsync(Session session, RepositoryLocation location, CancellationToken cancellationToken,
-        LockKind? lockKind = null, bool loadIndex = true, Func<byte[]>? password = null)
+        LockKind? lockKind = null, bool loadIndex = true, Func<byte[]>? password = null, Cairn.Storage.TransferOptions? transfer = null)
     {
-        var store = StoreLocations.Open(location.Address, session.Transfer, session.Env);
+        transfer ??= session.Transfer;
+        var store = StoreLocations.Open(location.Address, transfer, session.Env);
         await EnsureExistsAsync(store, location, cancellationToken).ConfigureAwait(false);
         var key = password?.Invoke() ?? Passwords.Resolve(session, location);
         var lockRequest = lockKind is { } kind ? new LockRequest(kind, LockOptions(session), session.Env.Time) : null;
         try
         {
-            return await Repository.OpenAsync(store, key, cancellationToken, StoreLocations.ContentOptions(location.Address, session.Transfer),
+            return await Repository.OpenAsync(store, key, cancellationToken, StoreLocations.ContentOptions(location.Address, transfer),
                 lockRequest: lockRequest, loadIndex: loadIndex).ConfigureAwait(false);
         }
         catch (CairnException e) when (!location.Role.HasDefault)

@@ -40,26 +40,48 @@ internal static class PruneCommand
             "  cairn prune --max-unused 0              # repack every partly used pack\n" +
             "  cairn prune --max-unused unlimited      # only delete whole packs, never repack\n" +
             "  cairn prune --max-repack-size 10G --json\n" +
-            "  cairn prune --thaw --thaw-priority Bulk   # also repack partly used archived packs");
+            "  cairn prune --thaw --thaw-priority Bulk   # also repack partly used archived packs\n" +
+            "  cairn --config cairn.yaml prune --target glacier   # a config target, with its prune: settings");
         var settings = PruneSettings.AddTo(command);
+        var configTarget = new Option<string?>("--target")
+        {
+            Description = "Prune this target of the config instead of -r: its repository, password and data_storage_class, and its " +
+                "prune: max_unused and max_repack_size unless --max-unused or --max-repack-size are given (what 'cairn daemon' runs on its prune schedule).",
+            HelpName = "NAME",
+        };
+        command.Add(configTarget);
         var dryRun = new Option<bool>("--dry-run", "-n") { Description = "Print what would be deleted and repacked, and change nothing." };
         command.Add(dryRun);
         var thaw = ThawSettings.AddTo(command);
         context.SetAction(command, async (session, ct) =>
         {
             var options = settings.Read(session);
+            // The planner reads the index files itself (every copy of every blob) and fills the merged index as it goes.
+            Func<LockKind?, CancellationToken, Task<Repository>> open = (kind, token) => RepositoryAccess.OpenAsync(session, token, kind, loadIndex: false);
+            if (session.Get(configTarget) is { } name)
+            {
+                var config = ConfigAccess.Load(session);
+                var target = config.Targets.TryGetValue(name, out var t) ? t
+                    : throw new CairnException($"the config {config.SourcePath} has no target '{name}'" + (config.Targets.Count == 0 ? "" : ": it has " + string.Join(", ", config.Targets.Keys)), ExitCode.NotFound);
+                var configured = Cairn.Orchestration.Retention.ScheduledPrune.Options(target.Prune);
+                options = options with
+                {
+                    MaxUnused = session.Parse.GetResult(settings.MaxUnused) is { Implicit: false } ? options.MaxUnused : configured.MaxUnused,
+                    MaxRepackBytes = options.MaxRepackBytes ?? configured.MaxRepackBytes,
+                };
+                open = (kind, token) => TargetAccess.OpenAsync(session, target, kind, token, loadIndex: false);
+            }
             thaw.Validate(session);
             bool dry = session.Get(dryRun);
             if (thaw.Enabled(session))
             {
                 options = options with { RepackArchived = true };
-                if (!dry) await ThawBeforeLockingAsync(session, options, thaw, ct).ConfigureAwait(false);
+                if (!dry) await ThawBeforeLockingAsync(session, options, thaw, open, ct).ConfigureAwait(false);
             }
             // The exclusive lock is held, its lease refreshed, from before the plan until the last delete (the pruner
             // checks the lease before each deleting phase): a running backup's packs are not indexed yet and would
             // look like leftovers. A dry run deletes nothing and needs no lock.
-            // The planner reads the index files itself (every copy of every blob) and fills the merged index as it goes.
-            await using var repository = await RepositoryAccess.OpenAsync(session, ct, dry ? null : LockKind.Exclusive, loadIndex: false).ConfigureAwait(false);
+            await using var repository = await open(dry ? null : LockKind.Exclusive, ct).ConfigureAwait(false);
             return await RunAsync(session, repository, options, dry, ct, thaw).ConfigureAwait(false);
         });
         return command;
@@ -67,9 +89,10 @@ internal static class PruneCommand
 
     // A thaw takes hours; waiting for it under the exclusive lock would stop every backup meanwhile. So prune --thaw plans
     // once without a lock, thaws what that plan repacks, and only then locks and plans for real (which finds them readable).
-    private static async Task ThawBeforeLockingAsync(Session session, PruneOptions options, ThawSettings thaw, CancellationToken cancellationToken)
+    private static async Task ThawBeforeLockingAsync(Session session, PruneOptions options, ThawSettings thaw,
+        Func<LockKind?, CancellationToken, Task<Repository>> open, CancellationToken cancellationToken)
     {
-        await using var unlocked = await RepositoryAccess.OpenAsync(session, cancellationToken, null, loadIndex: false).ConfigureAwait(false);
+        await using var unlocked = await open(null, cancellationToken).ConfigureAwait(false);
         if (!Cairn.Storage.ColdData.CanArchive(unlocked.Blobs)) return;
         session.Info("finding archived packs to repack (without a lock)...");
         var plan = await PrunePlanner.PlanAsync(unlocked, options, cancellationToken).ConfigureAwait(false);
@@ -206,19 +229,7 @@ internal static class PruneCommand
             return new PruneOptions { MaxUnused = ParseLimit(session.Get(MaxUnused)), MaxRepackBytes = maxRepack };
         }
 
-        private static UnusedLimit ParseLimit(string text)
-        {
-            var s = text.Trim();
-            if (s.Equals("unlimited", StringComparison.OrdinalIgnoreCase)) return UnusedLimit.Unlimited;
-            if (s.EndsWith('%'))
-            {
-                if (double.TryParse(s[..^1], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var p) && p <= 100) return UnusedLimit.Percent(p);
-            }
-            else if (ByteSizes.TryParse(s) is { } bytes)
-            {
-                return UnusedLimit.Absolute(bytes);
-            }
-            throw new CairnException($"--max-unused '{text}' is not a limit: use a percentage from 0% to 100%, a size such as 1G, or 'unlimited'", ExitCode.Usage);
-        }
+        private static UnusedLimit ParseLimit(string text) => UnusedLimit.TryParse(text, out var limit) ? limit
+            : throw new CairnException($"--max-unused '{text}' is not a limit: use a percentage from 0% to 100%, a size such as 1G, or 'unlimited'", ExitCode.Usage);
     }
 }

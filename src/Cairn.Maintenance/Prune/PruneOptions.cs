@@ -54,6 +54,27 @@ public readonly record struct UnusedLimit
         return limit >= long.MaxValue ? long.MaxValue : (long)limit;
     }
 
+    /// <summary>
+    /// Parses --max-unused / max_unused as people write it: a percentage from 0% to 100% ("5%"), a size ("1G", see
+    /// <see cref="ByteSize"/>) or "unlimited". False for anything else.
+    /// </summary>
+    public static bool TryParse(string text, out UnusedLimit limit)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var s = text.Trim();
+        limit = Unlimited;
+        if (s.Equals("unlimited", StringComparison.OrdinalIgnoreCase)) return true;
+        if (s.EndsWith('%'))
+        {
+            if (!double.TryParse(s[..^1], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var p) || p > 100) return false;
+            limit = Percent(p);
+            return true;
+        }
+        if (ByteSize.TryParse(s) is not { } bytes) return false;
+        limit = Absolute(bytes);
+        return true;
+    }
+
     /// <inheritdoc/>
     public override string ToString() =>
         Bytes is { } b ? b.ToString(CultureInfo.InvariantCulture) + " bytes"

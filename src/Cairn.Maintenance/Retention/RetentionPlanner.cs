@@ -3,6 +3,21 @@ using Cairn.Snapshots;
 
 namespace Cairn.Maintenance.Retention;
 
+/// <summary>The calendar periods that count rules keep one snapshot of.</summary>
+public enum RetentionPeriod
+{
+    /// <summary>A wall-clock hour.</summary>
+    Hour,
+    /// <summary>A calendar day.</summary>
+    Day,
+    /// <summary>An ISO week (Monday to Sunday).</summary>
+    Week,
+    /// <summary>A calendar month.</summary>
+    Month,
+    /// <summary>A calendar year.</summary>
+    Year,
+}
+
 /// <summary>
 /// Applies a <see cref="RetentionPolicy"/>: a pure function of the snapshots, the policy, the current time and a
 /// time zone, with restic's semantics plus three safety rules for failed and partial snapshots.
@@ -31,8 +46,6 @@ namespace Cairn.Maintenance.Retention;
 /// </remarks>
 public static class RetentionPlanner
 {
-    private enum Period { Hour, Day, Week, Month, Year }
-
     /// <summary>Decides, for each snapshot, whether <paramref name="policy"/> keeps it and why.</summary>
     /// <param name="snapshots">The snapshots to consider (already filtered by host, tag, path).</param>
     /// <param name="policy">A non-empty, valid policy.</param>
@@ -54,20 +67,20 @@ public static class RetentionPlanner
         return new RetentionPlan(groups);
     }
 
-    private sealed class CountRule(RetentionRule rule, string name, Period? period, int count)
+    private sealed class CountRule(RetentionRule rule, string name, RetentionPeriod? period, int count)
     {
         public RetentionRule Rule { get; } = rule;
         public string Name { get; } = name;
-        public Period? Period { get; } = period;
+        public RetentionPeriod? Period { get; } = period;
         public int Left { get; set; } = count;
         public long LastKey { get; set; } = long.MinValue;
     }
 
-    private sealed class WithinRule(RetentionRule rule, string name, Period period, RetentionDuration span)
+    private sealed class WithinRule(RetentionRule rule, string name, RetentionPeriod period, RetentionDuration span)
     {
         public RetentionRule Rule { get; } = rule;
         public string Name { get; } = name;
-        public Period Period { get; } = period;
+        public RetentionPeriod Period { get; } = period;
         public RetentionDuration Span { get; } = span;
         public DateTimeOffset Cutoff { get; set; }
         public long LastKey { get; set; } = long.MinValue;
@@ -78,19 +91,19 @@ public static class RetentionPlanner
         var counts = new CountRule[]
         {
             new(RetentionRule.Last, "last", null, policy.Last),
-            new(RetentionRule.Hourly, "hourly", Period.Hour, policy.Hourly),
-            new(RetentionRule.Daily, "daily", Period.Day, policy.Daily),
-            new(RetentionRule.Weekly, "weekly", Period.Week, policy.Weekly),
-            new(RetentionRule.Monthly, "monthly", Period.Month, policy.Monthly),
-            new(RetentionRule.Yearly, "yearly", Period.Year, policy.Yearly),
+            new(RetentionRule.Hourly, "hourly", RetentionPeriod.Hour, policy.Hourly),
+            new(RetentionRule.Daily, "daily", RetentionPeriod.Day, policy.Daily),
+            new(RetentionRule.Weekly, "weekly", RetentionPeriod.Week, policy.Weekly),
+            new(RetentionRule.Monthly, "monthly", RetentionPeriod.Month, policy.Monthly),
+            new(RetentionRule.Yearly, "yearly", RetentionPeriod.Year, policy.Yearly),
         };
         var withins = new WithinRule[]
         {
-            new(RetentionRule.WithinHourly, "hourly", Period.Hour, policy.WithinHourly),
-            new(RetentionRule.WithinDaily, "daily", Period.Day, policy.WithinDaily),
-            new(RetentionRule.WithinWeekly, "weekly", Period.Week, policy.WithinWeekly),
-            new(RetentionRule.WithinMonthly, "monthly", Period.Month, policy.WithinMonthly),
-            new(RetentionRule.WithinYearly, "yearly", Period.Year, policy.WithinYearly),
+            new(RetentionRule.WithinHourly, "hourly", RetentionPeriod.Hour, policy.WithinHourly),
+            new(RetentionRule.WithinDaily, "daily", RetentionPeriod.Day, policy.WithinDaily),
+            new(RetentionRule.WithinWeekly, "weekly", RetentionPeriod.Week, policy.WithinWeekly),
+            new(RetentionRule.WithinMonthly, "monthly", RetentionPeriod.Month, policy.WithinMonthly),
+            new(RetentionRule.WithinYearly, "yearly", RetentionPeriod.Year, policy.WithinYearly),
         };
         // Spans count back in the zone's offset at the anchor, as restic counts in the newest snapshot's offset.
         var anchor = TimeZoneInfo.ConvertTime(newestFirst.Find(s => s.Time <= now)?.Time ?? now, zone);
@@ -156,25 +169,35 @@ public static class RetentionPlanner
 
     private static string StatusName(Snapshot snapshot) => snapshot.Status.ToString().ToLowerInvariant();
 
-    /// <summary>A number unique to the period that contains <paramref name="local"/>, as restic computes it.</summary>
-    private static long KeyOf(Period period, DateTime local) => period switch
+    /// <summary>
+    /// A number unique to the calendar period of <paramref name="period"/>'s kind that contains <paramref name="time"/> on
+    /// <paramref name="timeZone"/>'s wall clock, increasing with time: the same key <see cref="Plan"/> groups by.
+    /// </summary>
+    public static long PeriodKey(RetentionPeriod period, DateTimeOffset time, TimeZoneInfo timeZone)
     {
-        Period.Hour => local.Year * 1_000_000L + local.Month * 10_000 + local.Day * 100 + local.Hour,
-        Period.Day => local.Year * 10_000L + local.Month * 100 + local.Day,
-        Period.Week => ISOWeek.GetYear(local) * 100L + ISOWeek.GetWeekOfYear(local),
-        Period.Month => local.Year * 100L + local.Month,
+        ArgumentNullException.ThrowIfNull(timeZone);
+        return KeyOf(period, TimeZoneInfo.ConvertTime(time, timeZone).DateTime);
+    }
+
+    /// <summary>A number unique to the period that contains <paramref name="local"/>, as restic computes it.</summary>
+    private static long KeyOf(RetentionPeriod period, DateTime local) => period switch
+    {
+        RetentionPeriod.Hour => local.Year * 1_000_000L + local.Month * 10_000 + local.Day * 100 + local.Hour,
+        RetentionPeriod.Day => local.Year * 10_000L + local.Month * 100 + local.Day,
+        RetentionPeriod.Week => ISOWeek.GetYear(local) * 100L + ISOWeek.GetWeekOfYear(local),
+        RetentionPeriod.Month => local.Year * 100L + local.Month,
         _ => local.Year,
     };
 
-    private static string Describe(string name, Period? period, DateTime local, bool oldest)
+    private static string Describe(string name, RetentionPeriod? period, DateTime local, bool oldest)
     {
         var label = period switch
         {
             null => null,
-            Period.Hour => local.ToString("yyyy-MM-dd HH':00'", CultureInfo.InvariantCulture),
-            Period.Day => local.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-            Period.Week => string.Create(CultureInfo.InvariantCulture, $"{ISOWeek.GetYear(local)}-W{ISOWeek.GetWeekOfYear(local):00}"),
-            Period.Month => local.ToString("yyyy-MM", CultureInfo.InvariantCulture),
+            RetentionPeriod.Hour => local.ToString("yyyy-MM-dd HH':00'", CultureInfo.InvariantCulture),
+            RetentionPeriod.Day => local.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            RetentionPeriod.Week => string.Create(CultureInfo.InvariantCulture, $"{ISOWeek.GetYear(local)}-W{ISOWeek.GetWeekOfYear(local):00}"),
+            RetentionPeriod.Month => local.ToString("yyyy-MM", CultureInfo.InvariantCulture),
             _ => local.ToString("yyyy", CultureInfo.InvariantCulture),
         };
         var text = (oldest ? "oldest " : "") + name + " snapshot";

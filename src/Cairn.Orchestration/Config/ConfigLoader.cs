@@ -89,6 +89,7 @@ public static class ConfigLoader
         References.Check(merged, binder);
         NotificationChecks.Check(merged, binder, path);
         Schedules.Check(merged, binder);
+        Retention.RetentionConfigCheck.Check(merged, binder);
         return config;
     }
 }

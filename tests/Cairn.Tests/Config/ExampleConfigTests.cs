@@ -16,6 +16,7 @@ public sealed partial class ExampleConfigTests : IDisposable
         { "research-platform", "prod", "nightly" },
         { "kubernetes-hosting", null, "hosting" },
         { "cluster-installer", null, "control-plane" },
+        { "tiered-retention", null, "nightly" },
     };
 
     [Theory]

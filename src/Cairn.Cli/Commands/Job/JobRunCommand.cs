@@ -4,6 +4,7 @@ using Cairn.Orchestration.Config;
 using Cairn.Orchestration.Jobs;
 using Cairn.Orchestration.Metrics;
 using Cairn.Orchestration.Notifications;
+using Cairn.Orchestration.Retention;
 using Cairn.Snapshots;
 using Cairn.Snapshots.Locking;
 
@@ -23,6 +24,7 @@ internal static class JobRunCommand
             Description = "After the run, update this node_exporter textfile (e.g. /var/lib/node_exporter/textfile/cairn.prom) with the\n" +
                 "job's metrics, keeping the other jobs' values in it; replaced atomically (see README, Alerts and metrics).",
         };
+        var noRetention = new Option<bool>("--no-retention") { Description = "Back up only: leave the job's retention and archive tier to its next run." };
         var command = new Command("run",
             "Run a job: its components run one after the other, in config order, into ONE new snapshot of the job's first\n" +
             "target (one directory per component at the snapshot's root), which is then copied to the job's other targets.\n" +
@@ -38,12 +40,20 @@ internal static class JobRunCommand
             "second signal interrupts at once, exit 130). Every run is recorded in the job's state file (see 'cairn daemon').\n" +
             "A target the snapshot cannot be copied to is reported, the others still get their copy, and\n" +
             "the exit code is that failure's.\n\n" +
-            "Prints a table per component: status, bytes, added, duration and error. --json prints one object: job,\n" +
-            "dry_run, snapshot_id, status, exit_code, components (name, type, status, error, tool, server_version, format,\n" +
-            "items, bytes, bytes_added, duration_seconds) and targets (name, snapshot_id, error).\n\n" +
+            "After a COMPLETE run (never after a failed or partial one), the job's retention and archive tier are applied\n" +
+            "(see 'Retention and tiers' in the README): the snapshots the archive's rules choose are copied to the archive\n" +
+            "target and its retention applied there, then the job's retention forgets its other snapshots in each of its\n" +
+            "targets. Only this job's snapshots are touched; prune runs on each target's own schedule, not here.\n" +
+            "--no-retention skips this step.\n\n" +
+            "Prints a table per component: status, bytes, added, duration and error, then a line per target retention\n" +
+            "dealt with. --json prints one object: job, dry_run, snapshot_id, status, exit_code, components (name, type,\n" +
+            "status, error, tool, server_version, format, items, bytes, bytes_added, duration_seconds), targets (name,\n" +
+            "snapshot_id, error) and retention (applied, not_applied, exit_code, targets: name, role, copied, kept,\n" +
+            "forgotten, held_for_archive, skipped, error, exit_code).\n\n" +
             "Exit codes: 0 all stored everywhere; 2 unknown component name or bad config; 3 partial; 17 no such job;\n" +
-            "21 a component failed; 22 incomplete (max_duration or SIGTERM); 10/12/16/18/19 the first target could not be opened or written (nothing stored), or\n" +
-            "a copy to another target failed.\n\n" +
+            "21 a component failed; 22 incomplete (max_duration or SIGTERM); 10/12/16/18/19 the first target could not be\n" +
+            "opened or written (nothing stored), or a copy to another target failed, or (after an otherwise successful run)\n" +
+            "retention failed in a target.\n\n" +
             "Examples:\n" +
             "  cairn job run platform\n" +
             "  cairn job run platform --component db --component etc\n" +
@@ -55,10 +65,14 @@ internal static class JobRunCommand
         command.Add(skip);
         command.Add(dryRun);
         command.Add(metricsFile);
+        command.Add(noRetention);
         context.SetAction(command, async (session, ct) =>
         {
             var config = ConfigAccess.Load(session);
             var options = new JobRunOptions { Components = session.Get(components) ?? [], Skip = session.Get(skip) ?? [], DryRun = session.Get(dryRun) };
+            // The lock a backup takes is enough for retention too: it deletes snapshot records only, never data.
+            Func<TargetDefinition, CancellationToken, Task<Repository>> open =
+                (target, token) => TargetAccess.OpenAsync(session, target, LockKind.Shared, token);
             var execution = JobServices.Execution(session, config, JobServices.StateStore(session, config), JobServices.Observers(session, config),
                 line => Progress(session, line), line => session.Env.Error.WriteLine("cairn: " + line));
             // The first SIGTERM (a systemd stop) or Ctrl-C checkpoints: what was stored is kept in an incomplete snapshot.
@@ -69,10 +83,19 @@ internal static class JobRunCommand
                 await WriteMetricsAsync(session, metricsPath, config, report.Event).ConfigureAwait(false);
             report.Error?.Throw();
             var result = report.Result!;
-            if (session.Json) session.WriteJson(ToJson(result));
+            JobRetentionOutcome? retention = null;
+            if (!result.DryRun && !session.Get(noRetention))
+                retention = await new JobRetention(config, open, session.Env.Time) { Info = line => Progress(session, line) }
+                    .ApplyAsync(result.Job, result, ct).ConfigureAwait(false);
+            var exitCode = result.ExitCode != ExitCode.Success ? result.ExitCode : retention?.ExitCode ?? ExitCode.Success;
+            if (session.Json) session.WriteJson(ToJson(result, retention, exitCode));
             else if (result.DryRun) PrintPlan(session, result);
-            else PrintSummary(session, result);
-            return (int)result.ExitCode;
+            else
+            {
+                PrintSummary(session, result);
+                if (retention is not null) PrintRetention(session, retention);
+            }
+            return (int)exitCode;
         });
         return command;
     }
@@ -127,9 +150,59 @@ internal static class JobRunCommand
         });
     }
 
+    private static void PrintRetention(Session session, JobRetentionOutcome retention)
+    {
+        if (session.Quiet || !retention.Configured) return;
+        if (retention.NotApplied is { } why)
+        {
+            session.Out.WriteLine($"retention not applied: {why}");
+            return;
+        }
+        foreach (var t in retention.Targets)
+        {
+            var what = t.Role == RetentionRole.Archive ? "archive" : "target";
+            if (t.Skipped is { } skipped) session.Out.WriteLine($"retention in {what} {t.Target}: skipped: {skipped}");
+            var line = $"retention in {what} {t.Target}: " +
+                (t.Role == RetentionRole.Archive ? $"copied {t.Copied.Count}, " : "") + $"kept {t.Kept.Count}, forgot {t.Forgotten.Count}" +
+                (t.HeldForArchive.Count > 0 ? $", held {t.HeldForArchive.Count} until the archive has them" : "");
+            if (t.Error is { } error) session.Out.WriteLine($"retention in {what} {t.Target} FAILED: {error}" + (t.Forgotten.Count + t.Copied.Count > 0 ? $" ({line})" : ""));
+            else if (t.Skipped is null) session.Out.WriteLine(line);
+        }
+    }
+
     private static string Status(SnapshotStatus status) => status.ToString().ToLowerInvariant();
 
-    private static JsonObject ToJson(JobRunResult result)
+    private static JsonArray SnapshotList(IEnumerable<Snapshot> snapshots) => new([.. snapshots.Select(s => (JsonNode)new JsonObject
+    {
+        ["id"] = s.Id.ToString(),
+        ["time"] = s.Time.ToString("o", System.Globalization.CultureInfo.InvariantCulture),
+    })]);
+
+    private static JsonObject ToJson(JobRetentionOutcome retention) => new()
+    {
+        ["applied"] = retention.NotApplied is null,
+        ["not_applied"] = retention.NotApplied,
+        ["exit_code"] = (int)retention.ExitCode,
+        ["targets"] = new JsonArray([.. retention.Targets.Select(t => (JsonNode)new JsonObject
+        {
+            ["name"] = t.Target,
+            ["role"] = t.Role.ToString().ToLowerInvariant(),
+            ["copied"] = new JsonArray([.. t.Copied.Select(c => (JsonNode)new JsonObject
+            {
+                ["id"] = c.Source.Id.ToString(),
+                ["archive_id"] = c.ArchiveId.ToString(),
+                ["time"] = c.Source.Time.ToString("o", System.Globalization.CultureInfo.InvariantCulture),
+            })]),
+            ["kept"] = SnapshotList(t.Kept),
+            ["forgotten"] = SnapshotList(t.Forgotten),
+            ["held_for_archive"] = SnapshotList(t.HeldForArchive),
+            ["skipped"] = t.Skipped,
+            ["error"] = t.Error,
+            ["exit_code"] = (int)t.ExitCode,
+        })]),
+    };
+
+    private static JsonObject ToJson(JobRunResult result, JobRetentionOutcome? retention, ExitCode exitCode)
     {
         var node = Session.ToNode(new
         {
@@ -137,7 +210,7 @@ internal static class JobRunCommand
             result.DryRun,
             SnapshotId = result.Snapshot?.Id.ToString(),
             Status = result.Snapshot is { } s ? Status(s.Status) : null,
-            ExitCode = (int)result.ExitCode,
+            ExitCode = (int)exitCode,
         }).AsObject();
         node["components"] = result.Snapshot is { } snapshot
             ? new JsonArray([.. snapshot.Components.Select(c => Session.ToNode(new
@@ -152,6 +225,7 @@ internal static class JobRunCommand
             t.Error,
             ExitCode = (int)t.ExitCode,
         }))]);
+        node["retention"] = retention is null ? null : ToJson(retention);
         return node;
     }
 }
