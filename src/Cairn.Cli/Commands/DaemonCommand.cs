@@ -2,6 +2,7 @@ using System.CommandLine;
 using Cairn.Cli.Commands.Job;
 using Cairn.Orchestration.Config;
 using Cairn.Orchestration.Jobs;
+using Cairn.Orchestration.Metrics;
 using Cairn.Orchestration.Service;
 
 namespace Cairn.Cli.Commands;
@@ -16,6 +17,7 @@ internal static class DaemonCommand
         var maxConcurrent = new Option<int?>("--max-concurrent") { Description = "At most this many jobs run at once (default: daemon.max_concurrent_jobs, else 1)." };
         var stateDir = new Option<string?>("--state-dir") { Description = "Where each job's state file is kept (default: daemon.state_directory, else $XDG_STATE_HOME/cairn, or /var/lib/cairn as root)." };
         var grace = new Option<string?>("--grace-period") { Description = "After SIGTERM, how long running jobs may take to finish before they checkpoint (default: daemon.grace_period, else 5m)." };
+        var metricsAddress = new Option<string?>("--metrics") { Description = "Serve Prometheus metrics at http://ADDRESS/metrics, e.g. 127.0.0.1:9465 (default: the config's daemon.metrics, else none)." };
         var stopAfter = new Option<string?>("--stop-after") { Description = "Stop by itself after this long, exactly as on SIGTERM (for tests and maintenance windows), e.g. 8h." };
         var command = new Command("daemon",
             "Run the config's jobs on their schedules, in the foreground, logging one line per event to stdout: text, or\n" +
@@ -35,15 +37,20 @@ internal static class DaemonCommand
             "On SIGTERM or Ctrl-C no new run starts; running jobs get the grace period to finish, then are asked to\n" +
             "checkpoint (they end incomplete, keeping what they stored, and release their locks). A second signal\n" +
             "interrupts at once. Give a supervisor a stop timeout longer than the grace period.\n\n" +
-            "Exit codes: 0 stopped after a signal or --stop-after; 2 bad config or options.\n\n" +
+            "After each complete run the job's retention and archive tier are applied, and every run's start and end\n" +
+            "(and a stale job) go to the job's notification channels. With --metrics (or daemon.metrics), Prometheus\n" +
+            "metrics per job, instance and environment are served at http://ADDRESS/metrics (see README, Alerts and\n" +
+            "metrics); the last run and last success come back from the state files when the daemon restarts.\n\n" +
+            "Exit codes: 0 stopped after a signal or --stop-after; 2 bad config or options (a metrics address in use).\n\n" +
             "Examples:\n" +
             "  cairn --config /etc/cairn/cairn.yaml daemon\n" +
-            "  cairn daemon --log-format json --max-concurrent 2\n" +
+            "  cairn daemon --log-format json --max-concurrent 2 --metrics 127.0.0.1:9465\n" +
             "  cairn --environment prod daemon --state-dir /var/lib/cairn --grace-period 10m");
         command.Add(logFormat);
         command.Add(maxConcurrent);
         command.Add(stateDir);
         command.Add(grace);
+        command.Add(metricsAddress);
         command.Add(stopAfter);
         context.SetAction(command, async (session, ct) =>
         {
@@ -68,7 +75,21 @@ internal static class DaemonCommand
             var time = session.Env.Time;
             var log = new DaemonLog(session.Out, format, time);
             var state = JobServices.StateStore(session, config, session.Get(stateDir));
-            var observers = JobServices.Observers(session, config);
+            var address = session.Get(metricsAddress) ?? config.Daemon.Metrics;
+            var metrics = address is null ? null : CairnMetrics.ForConfig(config);
+            await using var endpoint = address is null ? null : MetricsEndpoint.Start(address, metrics!);
+            if (metrics is not null)
+            {
+                // A restarted daemon would otherwise have no last-success series until each job's next run, and the
+                // "backup too old" alert nothing to fire on.
+                foreach (var job in config.Jobs)
+                {
+                    var known = state.Load(config.Instance, job.Name);
+                    metrics.SetLastRun(job.Name, known.LastRun?.Finished, known.LastSuccess, known.LastRun is null ? null : known.LastRun.Outcome == JobOutcome.Success);
+                }
+                log.Info(null, $"serving metrics at http://{address}/metrics");
+            }
+            var observers = JobServices.Observers(session, config, line => log.Warn(null, line), new JobServices.DaemonParts(log, metrics));
             session.Env.StopsGracefully = true;
             using var shutdown = CancellationTokenSource.CreateLinkedTokenSource(session.Env.GracefulStop.Token);
             if (stopIn is { } delay) shutdown.CancelAfter(delay);

@@ -73,8 +73,9 @@ internal static class JobRunCommand
             // The lock a backup takes is enough for retention too: it deletes snapshot records only, never data.
             Func<TargetDefinition, CancellationToken, Task<Repository>> open =
                 (target, token) => TargetAccess.OpenAsync(session, target, LockKind.Shared, token);
-            var execution = JobServices.Execution(session, config, JobServices.StateStore(session, config), JobServices.Observers(session, config),
-                line => Progress(session, line), line => session.Env.Error.WriteLine("cairn: " + line));
+            Action<string> warn = line => session.Env.Error.WriteLine("cairn: " + line);
+            var execution = JobServices.Execution(session, config, JobServices.StateStore(session, config), JobServices.Observers(session, config, warn),
+                line => Progress(session, line), warn);
             // The first SIGTERM (a systemd stop) or Ctrl-C checkpoints: what was stored is kept in an incomplete snapshot.
             session.Env.StopsGracefully = true;
             var report = await execution.RunAsync(session.Get(name), options, "manual", session.Env.GracefulStop.Token, ct).ConfigureAwait(false);
