@@ -111,6 +111,7 @@ public static class Program
         root.Add(LsCommand.Create(context));
         root.Add(RestoreCommand.Create(context));
         root.Add(DumpCommand.Create(context));
+        root.Add(ExportCommand.Create(context));
         root.Add(DiffCommand.Create(context));
         root.Add(StatsCommand.Create(context));
         root.Add(PruneCommand.Create(context));
