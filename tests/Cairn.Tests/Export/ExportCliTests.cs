@@ -31,7 +31,8 @@ public sealed class ExportCliTests : IDisposable
         var deep = Path.Combine(src, string.Join('/', Enumerable.Range(0, 8).Select(i => $"level-{i}-" + new string('d', 40))));
         Directory.CreateDirectory(deep);
         File.WriteAllText(Path.Combine(deep, "deep.txt"), "deep\n");
-        CliHarness.Sh($"printf 'latin1\\n' > \"{src}/$(printf 'caf\\351')\" && touch -d @1600000000 '{src}/sub/b.log'");
+        CliHarness.Sh($"printf 'latin1\\n' > \"{src}/$(printf 'caf\\351')\" && touch -d @1600000000 '{src}/sub/b.log'" +
+                      $" && truncate -s 3M '{src}/sparse' && printf middle | dd of='{src}/sparse' bs=1 seek=1500000 conv=notrunc 2>/dev/null");
         return src;
     }
 
