@@ -123,6 +123,7 @@ public static class Program
         root.Add(CopyCommand.Create(context));
         root.Add(Commands.Job.JobCommand.Create(context));
         root.Add(Commands.Config.ConfigCommand.Create(context));
+        root.Add(Commands.Schedule.ScheduleCommand.Create(context));
         return root;
     }
 }
