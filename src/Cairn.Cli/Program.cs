@@ -124,6 +124,7 @@ public static class Program
         root.Add(Commands.Job.JobCommand.Create(context));
         root.Add(Commands.Config.ConfigCommand.Create(context));
         root.Add(Commands.Schedule.ScheduleCommand.Create(context));
+        root.Add(Commands.Deploy.DeployCommand.Create(context));
         return root;
     }
 }
