@@ -184,5 +184,32 @@ public sealed class CronFields
         int.TryParse(token, NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n
             : throw Problem(text, $"'{token}' is not a number or name for the {what}");
 
+    /// <summary>
+    /// The step of <paramref name="values"/> when they are START, START+STEP, … up to the last one before
+    /// <paramref name="max"/> (what cron's and systemd's A/STEP mean), else null.
+    /// </summary>
+    internal static int? Progression(IReadOnlyList<int> values, int max)
+    {
+        if (values.Count < 2) return null;
+        int step = values[1] - values[0];
+        if (step <= 1 || values[^1] + step <= max) return null;
+        for (int i = 2; i < values.Count; i++)
+            if (values[i] - values[i - 1] != step) return null;
+        return step;
+    }
+
+    /// <summary>Sorted values as runs of consecutive ones.</summary>
+    internal static IEnumerable<(int From, int To)> Runs(IReadOnlyList<int> sorted)
+    {
+        int i = 0;
+        while (i < sorted.Count)
+        {
+            int j = i;
+            while (j + 1 < sorted.Count && sorted[j + 1] == sorted[j] + 1) j++;
+            yield return (sorted[i], sorted[j]);
+            i = j + 1;
+        }
+    }
+
     private static CairnException Problem(string text, string problem) => new($"schedule '{text.Trim()}': {problem}", ExitCode.Usage);
 }

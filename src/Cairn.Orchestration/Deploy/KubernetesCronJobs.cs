@@ -114,22 +114,8 @@ public static class KubernetesCronJobs
     private static string Field(IReadOnlyList<int> values, int min, int max)
     {
         if (values.Count == max - min + 1) return "*";
-        if (values.Count >= 2)
-        {
-            int step = values[1] - values[0];
-            bool progression = step > 1 && values[^1] + step > max;
-            for (int i = 2; progression && i < values.Count; i++) progression = values[i] - values[i - 1] == step;
-            if (progression) return (values[0] == min ? "*" : $"{values[0]}-{max}") + "/" + step.ToString(CultureInfo.InvariantCulture);
-        }
-        var runs = new List<string>();
-        for (int i = 0; i < values.Count;)
-        {
-            int j = i;
-            while (j + 1 < values.Count && values[j + 1] == values[j] + 1) j++;
-            runs.Add(j == i ? values[i].ToString(CultureInfo.InvariantCulture) : $"{values[i]}-{values[j]}");
-            i = j + 1;
-        }
-        return string.Join(',', runs);
+        if (CronFields.Progression(values, max) is { } step) return (values[0] == min ? "*" : $"{values[0]}-{max}") + "/" + step.ToString(CultureInfo.InvariantCulture);
+        return string.Join(',', CronFields.Runs(values).Select(r => r.From == r.To ? r.From.ToString(CultureInfo.InvariantCulture) : $"{r.From}-{r.To}"));
     }
 
     private static Dictionary<string, object> CronJob(JobDefinition job, string schedule, KubernetesOptions options)

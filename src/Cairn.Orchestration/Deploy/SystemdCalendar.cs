@@ -47,7 +47,7 @@ public static class SystemdCalendar
     private static string Weekdays(IReadOnlyList<int> days)
     {
         var ordered = days.Select(d => d == 0 ? 7 : d).Order().ToList();
-        return string.Join(',', Runs(ordered).Select(r => r.From == r.To ? Name(r.From)
+        return string.Join(',', CronFields.Runs(ordered).Select(r => r.From == r.To ? Name(r.From)
             : r.To - r.From == 1 ? Name(r.From) + "," + Name(r.To) : Name(r.From) + ".." + Name(r.To)));
 
         static string Name(int day) => s_weekdayNames[day % 7];
@@ -58,27 +58,9 @@ public static class SystemdCalendar
     private static string List(IReadOnlyList<int> values, int min, int max)
     {
         if (values.Count == max - min + 1) return "*";
-        if (values.Count >= 2)
-        {
-            int step = values[1] - values[0];
-            bool progression = step > 1 && values[^1] + step > max;
-            for (int i = 2; progression && i < values.Count; i++) progression = values[i] - values[i - 1] == step;
-            if (progression) return Two(values[0]) + "/" + step.ToString(CultureInfo.InvariantCulture);
-        }
-        return string.Join(',', Runs(values).Select(r => r.From == r.To ? Two(r.From)
+        if (CronFields.Progression(values, max) is { } step) return Two(values[0]) + "/" + step.ToString(CultureInfo.InvariantCulture);
+        return string.Join(',', CronFields.Runs(values).Select(r => r.From == r.To ? Two(r.From)
             : r.To - r.From == 1 ? Two(r.From) + "," + Two(r.To) : Two(r.From) + ".." + Two(r.To)));
-    }
-
-    private static IEnumerable<(int From, int To)> Runs(IReadOnlyList<int> sorted)
-    {
-        int i = 0;
-        while (i < sorted.Count)
-        {
-            int j = i;
-            while (j + 1 < sorted.Count && sorted[j + 1] == sorted[j] + 1) j++;
-            yield return (sorted[i], sorted[j]);
-            i = j + 1;
-        }
     }
 
     private static string Two(int value) => value.ToString("00", CultureInfo.InvariantCulture);

@@ -38,14 +38,7 @@ internal static class DeployKubernetesCommand
         context.SetAction(command, (session, _) =>
         {
             var config = ConfigAccess.Load(session);
-            var jobs = config.Jobs.Where(j => j.Schedule is not null).ToList();
-            if (session.Get(job) is { } name)
-            {
-                var chosen = config.FindJob(name) ?? throw new CairnException($"the config {config.SourcePath} has no job '{name}'", ExitCode.NotFound);
-                if (chosen.Schedule is null) throw new CairnException($"job '{name}' has no schedule: add one (e.g. schedule: \"0 2 * * *\") to it in {config.SourcePath}", ExitCode.Usage);
-                jobs = [chosen];
-            }
-            if (jobs.Count == 0) throw new CairnException($"no job in {config.SourcePath} has a schedule: add one (e.g. schedule: \"0 2 * * *\") to a job", ExitCode.Usage);
+            var jobs = ScheduledJobs.Select(config, session.Get(job));
             var startingDeadline = Durations.Parse(session.Get(deadline), "--starting-deadline");
             if (startingDeadline < TimeSpan.FromSeconds(10))
                 throw new CairnException("--starting-deadline must be at least 10s: Kubernetes checks CronJobs every 10 seconds, so a shorter one can miss every run", ExitCode.Usage);

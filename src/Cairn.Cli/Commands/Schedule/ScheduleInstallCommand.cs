@@ -31,14 +31,7 @@ internal static class ScheduleInstallCommand
         {
             var config = ConfigAccess.Load(session);
             var configPath = Path.GetFullPath(config.SourcePath);
-            var jobs = config.Jobs.Where(j => j.Schedule is not null).ToList();
-            if (session.Get(job) is { } name)
-            {
-                var chosen = config.FindJob(name) ?? throw new CairnException($"the config {configPath} has no job '{name}'", ExitCode.NotFound);
-                if (chosen.Schedule is null) throw new CairnException($"job '{name}' has no schedule: add one (e.g. schedule: \"0 2 * * *\") to it in {configPath}", ExitCode.Usage);
-                jobs = [chosen];
-            }
-            if (jobs.Count == 0) throw new CairnException($"no job in {configPath} has a schedule: add one (e.g. schedule: \"0 2 * * *\") to a job", ExitCode.Usage);
+            var jobs = ScheduledJobs.Select(config, session.Get(job));
             bool user = directoryOptions.User(session);
             var options = new UnitOptions
             {
