@@ -111,6 +111,7 @@ public static class Program
         root.Add(LsCommand.Create(context));
         root.Add(RestoreCommand.Create(context));
         root.Add(DumpCommand.Create(context));
+        root.Add(ExportCommand.Create(context));
         root.Add(DiffCommand.Create(context));
         root.Add(StatsCommand.Create(context));
         root.Add(PruneCommand.Create(context));
@@ -123,6 +124,8 @@ public static class Program
         root.Add(Commands.Job.JobCommand.Create(context));
         root.Add(Commands.Config.ConfigCommand.Create(context));
         root.Add(DaemonCommand.Create(context));
+        root.Add(Commands.Schedule.ScheduleCommand.Create(context));
+        root.Add(Commands.Deploy.DeployCommand.Create(context));
         return root;
     }
 }

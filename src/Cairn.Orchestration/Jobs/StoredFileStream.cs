@@ -5,12 +5,15 @@ namespace Cairn.Orchestration.Jobs;
 
 /// <summary>
 /// Reads a stored file front to back, one chunk at a time, loading the next chunk while the current one is consumed:
-/// a restore tool fed from it waits on the repository no longer than it must. Not seekable.
+/// a restore tool fed from it waits on the repository no longer than it must. A sparse file reads as its holes filled
+/// with zeros. Not seekable.
 /// </summary>
 internal sealed class StoredFileStream : Stream
 {
     private readonly ContentStore _content;
     private readonly IReadOnlyList<ObjectId> _chunks;
+    // Chunks fill the extents back to back; outside them the file is a hole. A dense file is one extent.
+    private readonly IReadOnlyList<Extent> _extents;
     private readonly long _size;
     private readonly string _description;
     private Task<byte[]>? _next;
@@ -18,14 +21,14 @@ internal sealed class StoredFileStream : Stream
     private byte[] _current = [];
     private int _offset;
     private long _position;
+    private int _extentIndex;
 
     public StoredFileStream(ContentStore content, Node node, string description)
     {
-        if (node.Extents is not null)
-            throw new CairnException($"{description} is a sparse file: restore it with its component's file restore instead", ExitCode.Usage);
         _content = content;
         _chunks = node.Content ?? [];
         _size = node.Size;
+        _extents = node.Extents ?? [new Extent(0, node.Size)];
         _description = description;
     }
 
@@ -43,22 +46,33 @@ internal sealed class StoredFileStream : Stream
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         if (buffer.Length == 0) return 0;
+        while (_extentIndex < _extents.Count && _position >= _extents[_extentIndex].Offset + _extents[_extentIndex].Length) _extentIndex++;
+        long dataStart = _extentIndex < _extents.Count ? _extents[_extentIndex].Offset : _size;
+        if (_position < dataStart || _extentIndex == _extents.Count)
+            return Zeros(buffer, Math.Min(dataStart, _size) - _position);
         while (_offset == _current.Length)
         {
             if (_nextIndex == _chunks.Count && _next is null)
-            {
-                if (_position != _size)
-                    throw new IntegrityException(_description, $"its chunks hold {_position} bytes but its size is {_size}");
-                return 0;
-            }
+                throw new IntegrityException(_description, $"its chunks end at byte {_position} but its size is {_size}");
             _next ??= LoadNext(cancellationToken);
             _current = await _next.ConfigureAwait(false);
             _offset = 0;
             _next = _nextIndex < _chunks.Count ? LoadNext(cancellationToken) : null;
         }
-        int n = Math.Min(buffer.Length, _current.Length - _offset);
+        var extent = _extents[_extentIndex];
+        int n = (int)Math.Min(Math.Min(buffer.Length, _current.Length - _offset), extent.Offset + extent.Length - _position);
         _current.AsMemory(_offset, n).CopyTo(buffer);
         _offset += n;
+        _position += n;
+        if (_position == _size && (_offset < _current.Length || _nextIndex < _chunks.Count))
+            throw new IntegrityException(_description, $"its chunks hold more than its size of {_size} bytes");
+        return n;
+    }
+
+    private int Zeros(Memory<byte> buffer, long count)
+    {
+        int n = (int)Math.Min(buffer.Length, count);
+        buffer.Span[..n].Clear();
         _position += n;
         return n;
     }
