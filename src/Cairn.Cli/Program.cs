@@ -123,6 +123,7 @@ public static class Program
         root.Add(Commands.Job.JobCommand.Create(context));
         root.Add(Commands.Config.ConfigCommand.Create(context));
         root.Add(DaemonCommand.Create(context));
+        root.Add(StatusCommand.Create(context));
         return root;
     }
 }
