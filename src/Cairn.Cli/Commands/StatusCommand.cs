@@ -126,7 +126,7 @@ internal static class StatusCommand
         ["age_seconds"] = s.Age is { } age ? (long)age.TotalSeconds : null,
         ["rpo_seconds"] = s.Rpo is { } rpo ? (long)rpo.TotalSeconds : null,
         ["stale"] = s.Stale,
-        ["next_run"] = Iso(s.NextRun),
+        ["next_run"] = Iso(s.NextRun?.ToUniversalTime()),
         ["jitter_seconds"] = s.Jitter is { } jitter ? (long)jitter.TotalSeconds : null,
         ["target"] = s.Target,
         ["snapshots"] = s.Snapshots,
