@@ -28,7 +28,7 @@ internal static class StatusCommand
             "    target's repository takes in its storage (all its files but locks, whichever jobs wrote them).\n" +
             "Runs and successes come from the jobs' state files, which 'cairn daemon' and 'cairn job run' write (see\n" +
             "'cairn daemon'); the targets are opened read-only, without a lock, so status never waits for a running backup.\n" +
-            "A target that cannot be opened is shown as that job's error; the other jobs are still shown.\n" +
+            "A target that cannot be opened, or a damaged state file, is shown as that job's error; the others are still shown.\n" +
             "--no-repository skips the targets: no network and no passwords, only the state files.\n\n" +
             "A job is STALE when it has an rpo and its last success is older than it. A job that never succeeded counts\n" +
             "from when its state file was created (the daemon creates it at start), and one with no state file at all is\n" +
@@ -56,7 +56,7 @@ internal static class StatusCommand
             var selected = Select(config, session.Get(jobs) ?? []);
             var store = JobServices.StateStore(session, config, session.Get(stateDir));
             var now = session.Env.Time.GetUtcNow();
-            var statuses = selected.Select(job => JobStatus.FromState(config, job, store.Load(config.Instance, job.Name), now)).ToList();
+            var statuses = selected.Select(job => Measure(config, job, store, now)).ToList();
             if (!session.Get(noRepository)) statuses = await AddContentsAsync(session, config, selected, statuses, ct).ConfigureAwait(false);
 
             if (session.Json) session.WriteJson(new JsonArray([.. statuses.Select(ToJson)]));
@@ -65,6 +65,19 @@ internal static class StatusCommand
             return (int)(statuses.FirstOrDefault(s => s.Error is not null)?.ErrorCode ?? ExitCode.Success);
         });
         return command;
+    }
+
+    // A state file that cannot be read is that job's error: it counts as no record, the others are still shown.
+    private static JobStatus Measure(CairnConfig config, JobDefinition job, JobStateStore store, DateTimeOffset now)
+    {
+        try
+        {
+            return JobStatus.FromState(config, job, store.Load(config.Instance, job.Name), now);
+        }
+        catch (CairnException e)
+        {
+            return JobStatus.FromState(config, job, new JobState { Job = job.Name, Instance = config.Instance }, now).WithError(e.Message, e.ExitCode);
+        }
     }
 
     private static List<JobDefinition> Select(CairnConfig config, string[] names)

@@ -160,6 +160,13 @@ public sealed class StatusCliTests : IDisposable
         Assert.Contains("nightly: last run failure: pg_dump: connection refused", failed.Stdout);
         var json = ByJob(await _cli.RunAsync(23, "status", "--no-repository", "--json"))["nightly"];
         Assert.Equal(("failure", 21), (json.GetProperty("last_outcome").GetString(), json.GetProperty("last_exit_code").GetInt32()));
+
+        // A damaged state file is that job's error (and, with an rpo, no proof of a recent success); the others are shown.
+        await File.WriteAllTextAsync(store.PathOf("lab", "nightly"), "{ not json");
+        var damaged = ByJob(await _cli.RunAsync(23, "status", "--no-repository", "--json"));
+        Assert.Contains("is damaged", damaged["nightly"].GetProperty("error").GetString());
+        Assert.True(damaged["nightly"].GetProperty("stale").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, damaged["other"].GetProperty("error").ValueKind);
     }
 
     [Fact]
