@@ -22,6 +22,7 @@ internal static class ExitCodes
         (ExitCode.ColdStorage, "data the command needs is in an archive class (S3 Glacier, Azure Archive): run it again with --thaw, or later when a thaw finished"),
         (ExitCode.ComponentFailed, "a component of the job failed (dump tool or API error, server unreachable, tool missing): the snapshot is recorded as failed"),
         (ExitCode.Incomplete, "a job run stopped at its max_duration or on SIGTERM: what it stored is kept (an incomplete snapshot) and the next run goes on from it"),
+        (ExitCode.Stale, "cairn status: a job is past its rpo (no successful backup within it, or none at all)"),
         (ExitCode.Interrupted, "interrupted (Ctrl-C or SIGTERM)"),
     ];
 

@@ -126,6 +126,7 @@ public static class Program
         root.Add(DaemonCommand.Create(context));
         root.Add(Commands.Schedule.ScheduleCommand.Create(context));
         root.Add(Commands.Deploy.DeployCommand.Create(context));
+        root.Add(StatusCommand.Create(context));
         return root;
     }
 }

@@ -37,6 +37,8 @@ public enum ExitCode
     ComponentFailed = 21,
     /// <summary>A job run stopped at its max_duration or at shutdown; what it stored is kept in an incomplete snapshot and the next run continues from it.</summary>
     Incomplete = 22,
+    /// <summary>cairn status: a job with an rpo is past it (its last success is older, or it has none).</summary>
+    Stale = 23,
     /// <summary>The operation was interrupted (Ctrl-C or SIGTERM).</summary>
     Interrupted = 130,
 }
