@@ -141,13 +141,6 @@ public sealed class CairnMetrics
         Gauge(RepositorySize).WithLabels(labels).Set(bytes);
     }
 
-    /// <summary>How many of the job's snapshots a target keeps (after retention).</summary>
-    public void SetSnapshots(string job, string target, long snapshots)
-    {
-        ArgumentNullException.ThrowIfNull(target);
-        Gauge(Snapshots).WithLabels([.. Labels(job), target]).Set(snapshots);
-    }
-
     /// <summary>The job's RPO (null: none, and no series).</summary>
     public void SetRpo(string job, TimeSpan? rpo)
     {

@@ -8,7 +8,7 @@ namespace Cairn.Orchestration.Retention;
 /// Applies a job's retention and archive tier after each of its runs in the daemon (<c>cairn job run</c> applies it
 /// itself, to print and return the outcome). <see cref="JobRetention"/> does nothing after a run that was not complete.
 /// </summary>
-public sealed class RetentionObserver(JobRetention retention, Action<string, string> log, Action<string, JobRetentionOutcome>? applied = null) : IJobRunObserver
+public sealed class RetentionObserver(JobRetention retention, Action<string, string> log) : IJobRunObserver
 {
     /// <inheritdoc/>
     public Task RunStartedAsync(JobEvent started, CancellationToken cancellationToken) => Task.CompletedTask;
@@ -30,7 +30,6 @@ public sealed class RetentionObserver(JobRetention retention, Action<string, str
                 $"forgot {target.Forgotten.Count}" + (target.Copied.Count > 0 ? $", archived {target.Copied.Count}" : "");
             log(result.Job.Name, target.Error is { } error ? $"retention in {target.Target} failed: {error}" : target.Skipped is { } skipped ? $"retention in {target.Target} skipped: {skipped}" : line);
         }
-        applied?.Invoke(result.Job.Name, outcome);
     }
 
     /// <inheritdoc/>

@@ -93,6 +93,8 @@ public sealed class DaemonEndToEndTests : IAsyncLifetime
         await WaitForEventAsync(receiver, "etc", "success", TimeSpan.FromSeconds(15));
         scrape = await http.GetStringAsync($"http://127.0.0.1:{metricsPort}/metrics");
         Assert.Matches(@"cairn_job_last_success_timestamp_seconds\{[^}]*job_name=""db""[^}]*\} [1-9]", scrape);
+        Assert.Matches(@"cairn_job_repository_size_bytes\{[^}]*job_name=""db""[^}]*target=""s3""[^}]*\} [1-9]", scrape);
+        Assert.Matches(@"cairn_job_snapshots\{[^}]*job_name=""db""[^}]*target=""s3""[^}]*\} [1-9]", scrape);
 
         var run = await daemon;
         Assert.Equal(0, run.ExitCode);

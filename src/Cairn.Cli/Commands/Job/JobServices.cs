@@ -28,16 +28,12 @@ internal static class JobServices
         if (daemon is not null)
         {
             var retention = new JobRetention(config, (target, token) => TargetAccess.OpenAsync(session, target, LockKind.Shared, token), session.Env.Time);
-            observers.Add(new RetentionObserver(retention, (job, line) => daemon.Log.Info(job, line),
-                (job, outcome) =>
-                {
-                    foreach (var target in outcome.Targets.Where(t => t.Error is null && t.Skipped is null))
-                        daemon.Metrics?.SetSnapshots(job, target.Target, target.Kept.Count);
-                }));
+            observers.Add(new RetentionObserver(retention, (job, line) => daemon.Log.Info(job, line)));
         }
         // The notifier lives as long as the process (its HttpClient is reused by every send).
         if (config.Notifications.Count > 0) observers.Add(new NotifyingObserver(new Notifier(config, warn)));
-        if (daemon?.Metrics is { } metrics) observers.Add(new MetricsObserver(metrics));
+        if (daemon?.Metrics is { } metrics)
+            observers.Add(new MetricsObserver(metrics, config, (target, token) => TargetAccess.OpenAsync(session, target, lockKind: null, token, loadIndex: false), warn));
         return observers;
     }
 
