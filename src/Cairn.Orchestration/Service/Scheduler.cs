@@ -27,7 +27,7 @@ public sealed record DueRun(string Job, DateTimeOffset Slot, DateTimeOffset DueA
 /// <c>maxConcurrent</c> runs go at once, the others waiting in the order they became due; and slots missed while the
 /// daemon was down (or while the job was still running) are caught up by ONE run, not one per slot; and two entries
 /// that exclude each other never run at once: a due entry whose partner runs waits for it, and entries due after it
-/// that it excludes wait behind it (first due, first served, so neither side starves the other). Where each job
+/// that it excludes wait behind it (an entry that waited goes first when it is free to, so neither side starves the other). Where each job
 /// stands is the last slot handled, which the daemon keeps in the job's state file. Not thread-safe: one loop drives it.
 /// </summary>
 public sealed class Scheduler
@@ -45,6 +45,7 @@ public sealed class Scheduler
         public DateTimeOffset DueAt { get; set; }
         public bool Running { get; set; }
         public List<Entry> Excludes { get; } = [];
+        public bool Waited { get; set; }
     }
 
     /// <summary>
@@ -101,9 +102,11 @@ public sealed class Scheduler
             if (entry.Excludes.Any(x => x.Running || waiting.Contains(x)))
             {
                 waiting.Add(entry);
+                entry.Waited = true;
                 continue;
             }
             if (free-- <= 0) break;
+            entry.Waited = false;
             var slot = entry.Slot!.Value;
             var handled = entry.Job.Schedule.LatestAtOrBefore(now) is { } latest && latest > slot ? latest : slot;
             started.Add(new DueRun(entry.Job.Name, slot, entry.DueAt, handled));
@@ -116,8 +119,10 @@ public sealed class Scheduler
     /// <summary>True when <paramref name="job"/> is due but waits for an entry it excludes.</summary>
     public bool IsWaiting(string job) => Waiting(_time.GetUtcNow()).Any(e => e.Job.Name == job);
 
+    // Entries that already waited for one they exclude go first: a job that runs longer than its interval is always
+    // overdue when it ends, and would otherwise start again before the prune that waited for it, for ever.
     private IEnumerable<Entry> DueNow(DateTimeOffset now) =>
-        _entries.Where(e => !e.Running && e.Slot is not null && e.DueAt <= now).OrderBy(e => e.DueAt).ThenBy(e => e.Order);
+        _entries.Where(e => !e.Running && e.Slot is not null && e.DueAt <= now).OrderByDescending(e => e.Waited).ThenBy(e => e.DueAt).ThenBy(e => e.Order);
 
     // The due entries that cannot start until something running ends: the ones TakeDue would skip, were slots free.
     private HashSet<Entry> Waiting(DateTimeOffset now)
