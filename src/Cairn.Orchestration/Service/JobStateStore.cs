@@ -7,8 +7,8 @@ namespace Cairn.Orchestration.Service;
 
 /// <summary>
 /// The state directory: one small JSON file per job (<c>jobs/JOB.json</c>, or <c>jobs/INSTANCE/JOB.json</c> when the
-/// config names an instance) and one per target pruned on a schedule (<c>prune/[INSTANCE/]TARGET.json</c>). Files are replaced atomically (a temp file, fsynced, then renamed), so a crash leaves the
-/// old or the new state, never a torn one; updates take a lock file so the daemon and a <c>cairn job run</c> started by
+/// config names an instance) and one per target pruned on a schedule (<c>prune/[INSTANCE/]TARGET.json</c>). Files are
+/// replaced atomically (a temp file, fsynced, then renamed), so a crash leaves the old or the new state, never a torn one; updates take a lock file so the daemon and a <c>cairn job run</c> started by
 /// a timer do not lose each other's records.
 /// </summary>
 public sealed class JobStateStore
