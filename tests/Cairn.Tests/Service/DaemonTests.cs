@@ -325,4 +325,46 @@ public sealed class DaemonTests : IDisposable
         Assert.Equal(runs, (await _cli.RunAsync(0, "snapshots", "--json")).Json.EnumerateArray().Count(s => s.GetProperty("job").GetString() == "every-second"));
         Assert.Equal(0, _cli.CountRepoFiles("locks"));
     }
+
+    [Fact]
+    public async Task Fake_clock_a_prune_still_running_after_the_grace_period_is_cancelled_and_its_slot_stays_unhandled()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2025, 1, 6, 3, 59, 0, TimeSpan.Zero));
+        var config = new CairnConfig
+        {
+            SourcePath = "test.yaml",
+            Targets = new Dictionary<string, TargetDefinition> { ["t"] = new() { Name = "t", Repository = "/nowhere", Prune = new PruneScheduleDefinition { Schedule = "0 4 * * *" } } },
+            Jobs = [],
+        };
+        var state = new JobStateStore(Path.Combine(_cli.Root, "state"));
+        var started = new TaskCompletionSource();
+        var output = new StringWriter();
+        var daemon = new Daemon(config, state, new DaemonLog(TextWriter.Synchronized(output), LogFormat.Text, time), time, new Random(7),
+            (job, stop, abort) => throw new InvalidOperationException("no jobs"))
+        {
+            GracePeriod = TimeSpan.FromMinutes(5),
+            Prune = async (target, ct) =>
+            {
+                started.SetResult();
+                await Task.Delay(Timeout.Infinite, ct);
+                throw new InvalidOperationException("not reached");
+            },
+        };
+        using var shutdown = new CancellationTokenSource();
+        var loop = daemon.RunAsync(shutdown.Token, CancellationToken.None);
+        await Task.Delay(50);
+        time.Advance(TimeSpan.FromMinutes(1));
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        await shutdown.CancelAsync();
+        await Task.Delay(100);
+        time.Advance(TimeSpan.FromMinutes(4));
+        await Task.Delay(100);
+        Assert.False(loop.IsCompleted, "the prune has the grace period to finish");
+        time.Advance(TimeSpan.FromMinutes(1));
+        await loop.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Contains("prune stopped at shutdown", output.ToString());
+        Assert.Null(state.LoadPrune(null, "t").LastSlot); // the cancelled prune did not mark its slot handled
+        Assert.False(File.Exists(state.PrunePathOf(null, "t")));
+    }
 }
