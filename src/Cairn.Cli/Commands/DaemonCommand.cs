@@ -3,7 +3,9 @@ using Cairn.Cli.Commands.Job;
 using Cairn.Orchestration.Config;
 using Cairn.Orchestration.Jobs;
 using Cairn.Orchestration.Metrics;
+using Cairn.Orchestration.Retention;
 using Cairn.Orchestration.Service;
+using Cairn.Snapshots.Locking;
 
 namespace Cairn.Cli.Commands;
 
@@ -32,6 +34,10 @@ internal static class DaemonCommand
             "  - a run that reaches the job's 'max_duration' stops gracefully and is reported incomplete: what it stored\n" +
             "    is kept in an incomplete snapshot and the next run goes on from it;\n" +
             "  - a job whose last success is older than its 'rpo' is reported stale, once until it succeeds again.\n\n" +
+            "A target with 'prune: {schedule: ...}' is pruned on that schedule by the same rules (no overlap, catch-up\n" +
+            "once, counted against --max-concurrent, last slot in prune/TARGET.json), with its max_unused and\n" +
+            "max_repack_size. A prune holds the exclusive lock, so it waits for that target's running jobs and they wait\n" +
+            "for it; a prune that fails (locked, damaged repository) is logged and retried at its next slot.\n\n" +
             "Each run is recorded in the job's state file (last run, outcome, snapshot, error, last success), which\n" +
             "'cairn job run' also writes, so a job run by a systemd timer keeps the same record.\n\n" +
             "On SIGTERM or Ctrl-C no new run starts; running jobs get the grace period to finish, then are asked to\n" +
@@ -71,6 +77,11 @@ internal static class DaemonCommand
                     throw new CairnException($"job '{job.Name}': {e.Message}", ExitCode.Usage);
                 }
             }
+            foreach (var (name, target) in config.Targets.Where(t => t.Value.Prune is not null))
+            {
+                if (CronSchedule.Problem(target.Prune!.Schedule, target.Prune.TimeZone) is { } problem)
+                    throw new CairnException($"target '{name}': prune: {problem}", ExitCode.Usage);
+            }
 
             var time = session.Env.Time;
             var log = new DaemonLog(session.Out, format, time);
@@ -102,6 +113,10 @@ internal static class DaemonCommand
                 return execution.RunAsync(job.Name, new JobRunOptions(), "schedule", stop, abort);
             })
             {
+                // The exclusive lock: a backup's packs are not indexed until it ends and would look unused.
+                Prune = (target, token) => ScheduledPrune.RunAsync(target,
+                    (t, c) => TargetAccess.OpenAsync(session, t, LockKind.Exclusive, c, loadIndex: false),
+                    line => { if (session.Verbose) log.Info(null, line, ("target", target.Name)); }, token),
                 MaxConcurrentJobs = session.Get(maxConcurrent),
                 GracePeriod = gracePeriod,
                 Observers = observers,

@@ -1,15 +1,22 @@
 using System.Collections.Concurrent;
 using Cairn.Orchestration.Config;
+using Cairn.Orchestration.Retention;
 
 namespace Cairn.Orchestration.Service;
 
 /// <summary>Runs one job for the daemon: the job, a checkpoint request (stop) and an abort token; returns how it ended.</summary>
 public delegate Task<JobRunReport> DaemonJobRunner(JobDefinition job, CancellationToken stop, CancellationToken abort);
 
+/// <summary>Runs one scheduled prune of a target for the daemon (holding the target's exclusive lock); cancelled after the grace period.</summary>
+public delegate Task<ScheduledPruneOutcome> DaemonPruneRunner(TargetDefinition target, CancellationToken cancellationToken);
+
 /// <summary>
 /// <c>cairn daemon</c>'s loop: runs the config's scheduled jobs when the <see cref="Scheduler"/> says they are due,
 /// records each job's last handled slot in its state file (so a restart catches a missed slot up once), and reports jobs
-/// whose last success is older than their rpo once per stale episode. Stopping (the <c>shutdown</c> token) starts no new
+/// whose last success is older than their rpo once per stale episode. Targets with <c>prune.schedule</c> are pruned on
+/// that schedule by <see cref="Prune"/>, under the same rules (no overlap, catch-up once, the same concurrency limit,
+/// the last handled slot in a prune state file), and never while a job that writes to the target runs: a prune takes
+/// the exclusive lock, so it waits for the target's running jobs, and the target's jobs wait for it. Stopping (the <c>shutdown</c> token) starts no new
 /// run, gives running ones the grace period to finish, then asks them to checkpoint and waits for them.
 /// </summary>
 public sealed class Daemon
@@ -41,6 +48,14 @@ public sealed class Daemon
     /// <summary>Hear about stale jobs (runs are reported by the <see cref="JobExecution"/> the runner uses).</summary>
     public IReadOnlyList<IJobRunObserver> Observers { get; init; } = [];
 
+    /// <summary>Runs the scheduled prunes of targets with <c>prune.schedule</c>; null: such schedules are only logged.</summary>
+    public DaemonPruneRunner? Prune { get; init; }
+
+    /// <summary>The scheduler's name for <paramref name="target"/>'s prune (a ':' never appears in a job's name).</summary>
+    public static string PruneEntry(string target) => "prune:" + target;
+
+    private static string? PrunedTarget(string entry) => entry.StartsWith("prune:", StringComparison.Ordinal) ? entry["prune:".Length..] : null;
+
     /// <summary>The longest the loop sleeps before it looks at the RPOs again.</summary>
     public TimeSpan MaxSleep { get; init; } = TimeSpan.FromMinutes(1);
 
@@ -66,10 +81,14 @@ public sealed class Daemon
             }
             scheduled.Add(new ScheduledJob(job.Name, CronSchedule.Parse(job.Schedule, job.TimeZone), job.Jitter ?? TimeSpan.Zero));
         }
-        var scheduler = new Scheduler(scheduled, maxConcurrent, _time, _random, name => _state.Load(_config.Instance, name).LastSlot);
-        _log.Info(null, "daemon started", ("jobs", scheduled.Count), ("max_concurrent_jobs", maxConcurrent), ("state_directory", _state.Directory));
+        var prunes = PruneSchedules();
+        var scheduler = new Scheduler([.. scheduled, .. prunes], maxConcurrent, _time, _random, name =>
+            PrunedTarget(name) is { } target ? _state.LoadPrune(_config.Instance, target).LastSlot : _state.Load(_config.Instance, name).LastSlot);
+        _log.Info(null, "daemon started", ("jobs", scheduled.Count), ("prunes", prunes.Count), ("max_concurrent_jobs", maxConcurrent), ("state_directory", _state.Directory));
         foreach (var job in scheduled)
             _log.Info(job.Name, "scheduled", ("schedule", job.Schedule.Text), ("time_zone", job.Schedule.Zone.Id), ("next", scheduler.NextDue(job.Name)));
+        foreach (var prune in prunes)
+            _log.Info(null, "prune scheduled", ("target", PrunedTarget(prune.Name)), ("schedule", prune.Schedule.Text), ("time_zone", prune.Schedule.Zone.Id), ("next", scheduler.NextDue(prune.Name)));
 
         var running = new Dictionary<string, Task>(StringComparer.Ordinal);
         var finished = new ConcurrentQueue<string>();
@@ -84,17 +103,28 @@ public sealed class Daemon
             }
             foreach (var due in scheduler.TakeDue())
             {
-                var job = _config.FindJob(due.Job)!;
-                _log.Info(job.Name, due.CatchUp ? "starting (catching up missed slots once)" : "starting", ("slot", due.Slot), ("handled_through", due.HandledThrough));
-                running[job.Name] = Task.Run(async () =>
+                Func<Task> body;
+                if (PrunedTarget(due.Job) is { } target)
+                {
+                    var definition = _config.Targets[target];
+                    _log.Info(null, due.CatchUp ? "prune starting (catching up missed slots once)" : "prune starting", ("target", target), ("slot", due.Slot), ("handled_through", due.HandledThrough));
+                    body = () => PruneOneAsync(definition, due, checkpoint.Token, abort);
+                }
+                else
+                {
+                    var job = _config.FindJob(due.Job)!;
+                    _log.Info(job.Name, due.CatchUp ? "starting (catching up missed slots once)" : "starting", ("slot", due.Slot), ("handled_through", due.HandledThrough));
+                    body = () => RunOneAsync(job, due, checkpoint.Token, abort);
+                }
+                running[due.Job] = Task.Run(async () =>
                 {
                     try
                     {
-                        await RunOneAsync(job, due, checkpoint.Token, abort).ConfigureAwait(false);
+                        await body().ConfigureAwait(false);
                     }
                     finally
                     {
-                        finished.Enqueue(job.Name);
+                        finished.Enqueue(due.Job);
                         wake.Release();
                     }
                 }, CancellationToken.None);
@@ -117,6 +147,64 @@ public sealed class Daemon
         }
         await all.ConfigureAwait(false);
         _log.Info(null, "daemon stopped");
+    }
+
+    // Each target with a prune schedule, excluded with every scheduled job that writes to it (its targets and its archive).
+    private List<ScheduledJob> PruneSchedules()
+    {
+        var prunes = new List<ScheduledJob>();
+        foreach (var (name, target) in _config.Targets.OrderBy(t => t.Key, StringComparer.Ordinal))
+        {
+            if (target.Prune is not { } prune) continue;
+            if (Prune is null)
+            {
+                _log.Info(null, "prune schedule not run: this daemon has no prune runner", ("target", name));
+                continue;
+            }
+            var writers = _config.Jobs.Where(j => j.Targets.Contains(name) || j.Archive?.Target == name).Select(j => j.Name).ToList();
+            prunes.Add(new ScheduledJob(PruneEntry(name), CronSchedule.Parse(prune.Schedule, prune.TimeZone), TimeSpan.Zero) { ExcludedWith = writers });
+        }
+        return prunes;
+    }
+
+    private async Task PruneOneAsync(TargetDefinition target, DueRun due, CancellationToken stop, CancellationToken abort)
+    {
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stop, abort);
+        var started = _time.GetUtcNow();
+        try
+        {
+            var outcome = await Prune!(target, cancel.Token).ConfigureAwait(false);
+            var record = new PruneRunRecord
+            {
+                Started = started, Finished = _time.GetUtcNow(), ExitCode = (int)outcome.ExitCode, Error = outcome.Error,
+                PacksDeleted = outcome.Result?.PacksDeleted ?? 0, PacksRepacked = outcome.Result?.PacksRepacked ?? 0, BytesFreed = outcome.Result?.BytesFreed ?? 0,
+            };
+            var fields = new (string, object?)[]
+            {
+                ("target", target.Name), ("exit_code", record.ExitCode), ("duration", record.Finished - record.Started),
+                ("packs_deleted", record.PacksDeleted), ("packs_repacked", record.PacksRepacked), ("bytes_freed", record.BytesFreed), ("error", record.Error),
+            };
+            if (outcome.Error is null) _log.Info(null, "prune finished", fields);
+            else _log.Warn(null, "prune failed", fields);
+            _state.UpdatePrune(_config.Instance, target.Name, s => s with
+            {
+                LastSlot = s.LastSlot is { } last && last > due.HandledThrough ? last : due.HandledThrough,
+                LastRun = record,
+                RunsTotal = s.RunsTotal + 1,
+                FailuresTotal = s.FailuresTotal + (outcome.Error is null ? 0 : 1),
+            });
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            // The slot stays unhandled, so the next start catches it up; what this prune did is safe (see docs/FORMAT.md).
+            _log.Warn(null, "prune stopped at shutdown: the repository stays consistent, the next start prunes again", ("target", target.Name));
+        }
+        catch (Exception e)
+        {
+            // Like a failed run: logged, handled (retried at the next slot, not in a loop), and the daemon goes on.
+            _log.Warn(null, "prune failed", ("target", target.Name), ("error", e is CairnException ? e.Message : $"{e.GetType().Name}: {e.Message}"));
+            _state.UpdatePrune(_config.Instance, target.Name, s => s with { LastSlot = s.LastSlot is { } last && last > due.HandledThrough ? last : due.HandledThrough });
+        }
     }
 
     private async Task RunOneAsync(JobDefinition job, DueRun due, CancellationToken stop, CancellationToken abort)

@@ -7,8 +7,8 @@ namespace Cairn.Orchestration.Service;
 
 /// <summary>
 /// The state directory: one small JSON file per job (<c>jobs/JOB.json</c>, or <c>jobs/INSTANCE/JOB.json</c> when the
-/// config names an instance). Files are replaced atomically (a temp file, fsynced, then renamed), so a crash leaves the
-/// old or the new state, never a torn one; updates take a lock file so the daemon and a <c>cairn job run</c> started by
+/// config names an instance) and one per target pruned on a schedule (<c>prune/[INSTANCE/]TARGET.json</c>). Files are
+/// replaced atomically (a temp file, fsynced, then renamed), so a crash leaves the old or the new state, never a torn one; updates take a lock file so the daemon and a <c>cairn job run</c> started by
 /// a timer do not lose each other's records.
 /// </summary>
 public sealed class JobStateStore
@@ -45,9 +45,28 @@ public sealed class JobStateStore
         : Path.Combine(Directory, "jobs", FileName(instance), FileName(job) + ".json");
 
     /// <summary>The job's state; a fresh one (nothing recorded) when it has no file yet.</summary>
-    public JobState Load(string? instance, string job)
+    public JobState Load(string? instance, string job) =>
+        Read(PathOf(instance, job), "job state", () => new JobState { Job = job, Instance = instance }, "the job's record");
+
+    /// <summary>Reads, changes and writes the job's state under the store's lock; returns what was written.</summary>
+    public JobState Update(string? instance, string job, Func<JobState, JobState> change) =>
+        Change(PathOf(instance, job), () => Load(instance, job), change);
+
+    /// <summary>The file that holds the scheduled prune state of <paramref name="target"/>.</summary>
+    public string PrunePathOf(string? instance, string target) =>
+        instance is null ? Path.Combine(Directory, "prune", FileName(target) + ".json")
+        : Path.Combine(Directory, "prune", FileName(instance), FileName(target) + ".json");
+
+    /// <summary>The target's scheduled prune state; a fresh one when it has no file yet.</summary>
+    public PruneState LoadPrune(string? instance, string target) =>
+        Read(PrunePathOf(instance, target), "prune state", () => new PruneState { Target = target, Instance = instance }, "the target's prune record");
+
+    /// <summary>Reads, changes and writes the target's prune state under the store's lock; returns what was written.</summary>
+    public PruneState UpdatePrune(string? instance, string target, Func<PruneState, PruneState> change) =>
+        Change(PrunePathOf(instance, target), () => LoadPrune(instance, target), change);
+
+    private static T Read<T>(string path, string what, Func<T> fresh, string record)
     {
-        var path = PathOf(instance, job);
         byte[] bytes;
         try
         {
@@ -55,34 +74,32 @@ public sealed class JobStateStore
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            return new JobState { Job = job, Instance = instance };
+            return fresh();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new CairnException($"cannot read the job state file {path}: {e.Message}", ExitCode.Failure, e);
+            throw new CairnException($"cannot read the {what} file {path}: {e.Message}", ExitCode.Failure, e);
         }
         try
         {
-            return JsonSerializer.Deserialize<JobState>(bytes, s_json) ?? throw new JsonException("the file holds null");
+            return JsonSerializer.Deserialize<T>(bytes, s_json) ?? throw new JsonException("the file holds null");
         }
         catch (JsonException e)
         {
-            throw new CairnException($"the job state file {path} is damaged ({e.Message}): remove it to start the job's record afresh", ExitCode.Failure, e);
+            throw new CairnException($"the {what} file {path} is damaged ({e.Message}): remove it to start {record} afresh", ExitCode.Failure, e);
         }
     }
 
-    /// <summary>Reads, changes and writes the job's state under the store's lock; returns what was written.</summary>
-    public JobState Update(string? instance, string job, Func<JobState, JobState> change)
+    private static T Change<T>(string path, Func<T> load, Func<T, T> change)
     {
-        var path = PathOf(instance, job);
         System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         using var gate = AcquireLock(path + ".lock");
-        var state = change(Load(instance, job));
+        var state = change(load());
         Write(path, state);
         return state;
     }
 
-    private static void Write(string path, JobState state)
+    private static void Write<T>(string path, T state)
     {
         var temp = path + ".tmp-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
         using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))

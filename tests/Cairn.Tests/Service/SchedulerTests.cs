@@ -181,4 +181,62 @@ public sealed class SchedulerTests
         Assert.Contains(expected, CronSchedule.Problem(cron, zone));
         Assert.Equal(ExitCode.Usage, Assert.Throws<CairnException>(() => CronSchedule.Parse(cron, zone)).ExitCode);
     }
+
+    [Fact]
+    public void A_prune_waits_for_its_targets_running_job_the_job_waits_for_the_prune_and_other_targets_jobs_go_on()
+    {
+        var time = new FakeTimeProvider(s_start);
+        var prune = Job("prune:t", "0 4 * * *") with { ExcludedWith = ["db"] };
+        var scheduler = Make(time, 3, null, Job("db", "30 3,5 * * *"), prune, Job("other", "0 * * * *"));
+
+        time.Advance(TimeSpan.FromMinutes(3 * 60 + 30)); // 03:30: the backup of the target starts (and "other", due since 01:00)
+        Assert.Equal(["other", "db"], scheduler.TakeDue().Select(r => r.Job).Order(StringComparer.Ordinal).Reverse());
+        scheduler.Finished("other");
+
+        time.Advance(TimeSpan.FromMinutes(30)); // 04:00: the prune is due but db still runs; "other" is not held back
+        Assert.Equal(["other"], scheduler.TakeDue().Select(r => r.Job));
+        Assert.True(scheduler.IsWaiting("prune:t"));
+        Assert.Null(scheduler.NextWake); // nothing to wake for: only db finishing lets the prune start
+        scheduler.Finished("other");
+
+        time.Advance(TimeSpan.FromMinutes(20));
+        scheduler.Finished("db");
+        var started = Assert.Single(scheduler.TakeDue());
+        Assert.Equal(("prune:t", s_start.AddHours(4)), (started.Job, started.Slot));
+
+        time.Advance(TimeSpan.FromMinutes(70)); // 05:30: db is due while the prune still runs; it waits for it
+        Assert.Equal(["other"], scheduler.TakeDue().Select(r => r.Job));
+        Assert.True(scheduler.IsWaiting("db"));
+        scheduler.Finished("other");
+        time.Advance(TimeSpan.FromMinutes(5));
+        scheduler.Finished("prune:t");
+        var db = Assert.Single(scheduler.TakeDue());
+        Assert.Equal(("db", s_start.AddHours(5.5)), (db.Job, db.Slot));
+        Assert.Equal(s_start.AddDays(1).AddHours(4), scheduler.NextDue("prune:t"));
+    }
+
+    [Fact]
+    public void A_waiting_prune_is_not_overtaken_by_a_job_that_runs_longer_than_its_interval_nor_by_jobs_due_after_it()
+    {
+        var time = new FakeTimeProvider(s_start);
+        var scheduler = Make(time, 4, null,
+            Job("a", "* * * * *"), Job("b", "30 0 * * 2"), Job("prune:t", "0 0 * * *") with { ExcludedWith = ["a", "b"] });
+        time.SetUtcNow(s_start.AddMinutes(1)); // 00:01: a runs
+        Assert.Equal(["a"], scheduler.TakeDue().Select(r => r.Job));
+        scheduler.Finished("a");
+        time.SetUtcNow(s_start.AddMinutes(2));
+        Assert.Equal(["a"], scheduler.TakeDue().Select(r => r.Job));
+        time.SetUtcNow(s_start.AddDays(1).AddMinutes(1)); // a is still running when the prune's slot (00:00) passes
+        Assert.Empty(scheduler.TakeDue());
+        Assert.True(scheduler.IsWaiting("prune:t"));
+        scheduler.Finished("a");
+        // a has been overdue since 00:03 the day before, but the prune waited for it: the prune goes, a waits.
+        Assert.Equal(["prune:t"], scheduler.TakeDue().Select(r => r.Job));
+        Assert.True(scheduler.IsWaiting("a"));
+        time.SetUtcNow(s_start.AddDays(1).AddMinutes(40));
+        Assert.Empty(scheduler.TakeDue()); // b (Tuesdays 00:30) waits too
+        Assert.True(scheduler.IsWaiting("b"));
+        scheduler.Finished("prune:t");
+        Assert.Equal(["a", "b"], scheduler.TakeDue().Select(r => r.Job).Order(StringComparer.Ordinal));
+    }
 }
